@@ -1,0 +1,86 @@
+//! Reads the token out of an `Authorization` header value (RFC 6750 §2.1: `Bearer <token68>`, the
+//! scheme case-insensitive), on raw bytes so that no header a client can send makes it fail.
+
+use crate::TokenError;
+
+/// Longest token accepted. OCC tokens, roles included, are well under 4 KiB; anything longer is not
+/// worth decoding.
+pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
+
+/// The bearer token in an `Authorization` header value.
+///
+/// No header, or a credential of another scheme (`Basic ...`), is [`TokenError::Missing`]; a
+/// `Bearer` credential that is empty, too long or not `token68` is [`TokenError::Malformed`].
+pub fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, TokenError> {
+    let value = authorization.ok_or(TokenError::Missing)?.trim_ascii();
+    let (scheme, credentials) = match value.iter().position(|&byte| byte == b' ') {
+        Some(space) => value.split_at(space),
+        None => (value, &b""[..]),
+    };
+    if !scheme.eq_ignore_ascii_case(b"bearer") {
+        return Err(TokenError::Missing);
+    }
+    let token = credentials.trim_ascii_start();
+    if token.is_empty() || token.len() > MAX_TOKEN_BYTES || !is_token68(token) {
+        return Err(TokenError::Malformed);
+    }
+    std::str::from_utf8(token).map_err(|_| TokenError::Malformed)
+}
+
+/// RFC 7235 `token68`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_token68(token: &[u8]) -> bool {
+    let body_len = token.len() - token.iter().rev().take_while(|&&byte| byte == b'=').count();
+    let (body, _padding) = token.split_at(body_len);
+    !body.is_empty()
+        && body
+            .iter()
+            .all(|&byte| byte.is_ascii_alphanumeric() || b"-._~+/".contains(&byte))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(value: &str) -> Result<&str, TokenError> {
+        bearer_token(Some(value.as_bytes()))
+    }
+
+    #[test]
+    fn scheme_is_case_insensitive() {
+        for value in ["Bearer a.b.c", "bearer a.b.c", "BEARER a.b.c", "bEaReR   a.b.c "] {
+            assert_eq!(parse(value), Ok("a.b.c"), "{value}");
+        }
+    }
+
+    #[test]
+    fn no_header_and_other_schemes_are_missing() {
+        assert_eq!(bearer_token(None), Err(TokenError::Missing));
+        assert_eq!(parse("Basic dXNlcjpwYXNz"), Err(TokenError::Missing));
+        assert_eq!(parse("Bearera.b.c"), Err(TokenError::Missing));
+        assert_eq!(parse(""), Err(TokenError::Missing));
+    }
+
+    #[test]
+    fn empty_or_invalid_bearer_credentials_are_malformed() {
+        for value in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "Bearer ===", "Bearer a=b"] {
+            assert_eq!(parse(value), Err(TokenError::Malformed), "{value}");
+        }
+        assert_eq!(
+            bearer_token(Some(b"Bearer \xff\xfe")),
+            Err(TokenError::Malformed)
+        );
+    }
+
+    #[test]
+    fn padding_and_base64_characters_are_token68() {
+        assert_eq!(parse("Bearer ab+/c.d_e-f~g=="), Ok("ab+/c.d_e-f~g=="));
+    }
+
+    #[test]
+    fn overlong_tokens_are_malformed() {
+        let long = format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES + 1));
+        assert_eq!(parse(&long), Err(TokenError::Malformed));
+        let longest = format!("Bearer {}", "a".repeat(MAX_TOKEN_BYTES));
+        assert!(parse(&longest).is_ok());
+    }
+}

@@ -1,0 +1,61 @@
+//! Why a token or a key was refused. Each variant names one reason, so the server can say it to a
+//! developer (never echoing the token) and operators can count it.
+
+use thiserror::Error;
+
+/// Why a bearer token was not accepted, or could not be issued.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum TokenError {
+    /// The request carries no Bearer credential.
+    #[error("no bearer token was sent")]
+    Missing,
+    /// The credential is not a well-formed JWT (structure, base64, JSON or claim types).
+    #[error("the token is malformed")]
+    Malformed,
+    /// The token is signed with an algorithm other than HS256, or with none.
+    #[error("the token's signing algorithm is not accepted")]
+    UnsupportedAlgorithm,
+    /// The signature does not match the configured key.
+    #[error("the token's signature is invalid")]
+    BadSignature,
+    /// A required claim is absent.
+    #[error("the token has no `{0}` claim")]
+    MissingClaim(&'static str),
+    /// `iss` is not the configured issuer.
+    #[error("the token was issued by another issuer")]
+    WrongIssuer,
+    /// `exp` has passed.
+    #[error("the token has expired")]
+    Expired,
+    /// `nbf` is still in the future.
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    /// The successor token could not be signed; a server fault, not the client's.
+    #[error("the token could not be signed")]
+    Signing,
+}
+
+impl TokenError {
+    /// Whether the fault is the server's rather than the presented token's.
+    pub fn is_server_fault(&self) -> bool {
+        matches!(self, Self::Signing)
+    }
+
+    /// Whether a token was presented at all (RFC 6750 asks for `error="invalid_token"` then).
+    pub fn token_was_sent(&self) -> bool {
+        !matches!(self, Self::Missing)
+    }
+}
+
+/// Why a signing key was refused at start-up.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum KeyError {
+    /// The key is shorter than HS256 needs (RFC 7518 §3.2).
+    #[error("the HS256 key is {actual} bytes long; at least {minimum} bytes are required")]
+    TooShort {
+        /// Length of the key given.
+        actual: usize,
+        /// Least length accepted.
+        minimum: usize,
+    },
+}

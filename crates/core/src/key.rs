@@ -1,0 +1,60 @@
+//! The HS256 signing key, checked once at start-up and prepared for both signing and verifying, so
+//! no request pays for key set-up and no log can print the secret.
+
+use std::fmt;
+
+use jsonwebtoken::{DecodingKey, EncodingKey};
+
+use crate::KeyError;
+
+/// Least key length accepted: RFC 7518 §3.2 requires a key at least as long as the HMAC output.
+pub const MIN_KEY_BYTES: usize = 32;
+
+/// An HS256 key of at least [`MIN_KEY_BYTES`] bytes.
+#[derive(Clone)]
+pub struct HmacKey {
+    pub(crate) encoding: EncodingKey,
+    pub(crate) decoding: DecodingKey,
+}
+
+impl HmacKey {
+    /// Accepts `secret` as an HS256 key if it is long enough.
+    pub fn new(secret: &[u8]) -> Result<Self, KeyError> {
+        if secret.len() < MIN_KEY_BYTES {
+            return Err(KeyError::TooShort {
+                actual: secret.len(),
+                minimum: MIN_KEY_BYTES,
+            });
+        }
+        Ok(Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        })
+    }
+}
+
+impl fmt::Debug for HmacKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HmacKey(<redacted>)")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_shorter_than_32_bytes_are_refused() {
+        assert_eq!(
+            HmacKey::new(&[7; 31]).unwrap_err(),
+            KeyError::TooShort { actual: 31, minimum: 32 }
+        );
+        assert!(HmacKey::new(&[7; 32]).is_ok());
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_secret() {
+        let key = HmacKey::new(b"0123456789abcdef0123456789abcdef").unwrap();
+        assert_eq!(format!("{key:?}"), "HmacKey(<redacted>)");
+    }
+}

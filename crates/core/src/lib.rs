@@ -1,0 +1,16 @@
+//! Token logic of ccstore, free of HTTP: parse a Bearer credential, verify an HS256 access token
+//! against the configured key, issuer and clock, issue its refreshed successor, and mint new tokens.
+
+mod bearer;
+mod claims;
+mod clock;
+mod error;
+mod key;
+mod service;
+
+pub use bearer::{MAX_TOKEN_BYTES, bearer_token};
+pub use claims::{Claims, SERVICE_CLAIMS};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{KeyError, TokenError};
+pub use key::{HmacKey, MIN_KEY_BYTES};
+pub use service::{IssuedToken, TokenPolicy, TokenService};

@@ -1,0 +1,139 @@
+//! The token service: verifies a presented token against key, issuer and clock, and signs its
+//! successor. All token rules live here, in one order, checked against one clock.
+
+use std::sync::Arc;
+
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, Header, Validation};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::claims::{IncomingClaims, SERVICE_CLAIMS};
+use crate::{Claims, Clock, HmacKey, TokenError};
+
+/// What the service accepts and issues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenPolicy {
+    /// Required `iss` of incoming tokens, set on minted ones.
+    pub issuer: String,
+    /// Seconds an issued token lives.
+    pub ttl: u64,
+    /// Seconds of clock skew tolerated on `exp` and `nbf`.
+    pub leeway: u64,
+}
+
+/// A signed token and the seconds until it expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IssuedToken {
+    /// The compact JWT.
+    pub token: String,
+    /// Seconds until `exp`.
+    pub expires_in: u64,
+}
+
+/// Verifies, refreshes and mints HS256 tokens.
+#[derive(Debug, Clone)]
+pub struct TokenService {
+    key: HmacKey,
+    policy: TokenPolicy,
+    clock: Arc<dyn Clock>,
+    signature_only: Validation,
+    header: Header,
+}
+
+impl TokenService {
+    /// A service signing with `key` under `policy`, telling time by `clock`.
+    pub fn new(key: HmacKey, policy: TokenPolicy, clock: Arc<dyn Clock>) -> Self {
+        // jsonwebtoken checks the algorithm allow-list and the signature; every claim rule is ours,
+        // checked against our clock (jsonwebtoken reads the system time, and rejects any `aud`).
+        let mut signature_only = Validation::new(Algorithm::HS256);
+        signature_only.required_spec_claims.clear();
+        signature_only.validate_exp = false;
+        signature_only.validate_nbf = false;
+        signature_only.validate_aud = false;
+        signature_only.leeway = 0;
+        Self {
+            key,
+            policy,
+            clock,
+            signature_only,
+            header: Header::new(Algorithm::HS256),
+        }
+    }
+
+    /// The policy the service applies.
+    pub fn policy(&self) -> &TokenPolicy {
+        &self.policy
+    }
+
+    /// The claims of `token` if it is an HS256 JWT signed with the key, from the configured
+    /// issuer, with `sub`, `iat` and `exp`, not expired and not before its `nbf`.
+    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let incoming =
+            jsonwebtoken::decode::<IncomingClaims>(token, &self.key.decoding, &self.signature_only)
+                .map_err(|error| classify(error.kind()))?
+                .claims;
+        let claims = Claims::try_from(incoming)?;
+        if claims.iss != self.policy.issuer {
+            return Err(TokenError::WrongIssuer);
+        }
+        let now = self.clock.now();
+        if now >= claims.exp.saturating_add(self.policy.leeway) {
+            return Err(TokenError::Expired);
+        }
+        if claims
+            .nbf
+            .is_some_and(|nbf| now.saturating_add(self.policy.leeway) < nbf)
+        {
+            return Err(TokenError::NotYetValid);
+        }
+        Ok(claims)
+    }
+
+    /// The successor of `token`: its claims with a fresh `iat`, `exp` and `jti`.
+    pub fn refresh(&self, token: &str) -> Result<IssuedToken, TokenError> {
+        self.issue(self.verify(token)?)
+    }
+
+    /// A new token for `sub` carrying `other` claims; the service's own claims
+    /// ([`SERVICE_CLAIMS`]) in `other` are ignored.
+    pub fn mint(&self, sub: &str, mut other: Map<String, Value>) -> Result<IssuedToken, TokenError> {
+        other.retain(|name, _| !SERVICE_CLAIMS.contains(&name.as_str()));
+        self.issue(Claims {
+            sub: sub.to_owned(),
+            iss: self.policy.issuer.clone(),
+            iat: 0,
+            exp: 0,
+            nbf: None,
+            jti: None,
+            other,
+        })
+    }
+
+    /// Signs `claims` as a new token issued now. `nbf` is dropped: the new token is valid from its
+    /// `iat`.
+    fn issue(&self, mut claims: Claims) -> Result<IssuedToken, TokenError> {
+        let now = self.clock.now();
+        claims.iat = now;
+        claims.exp = now.saturating_add(self.policy.ttl);
+        claims.nbf = None;
+        claims.jti = Some(Uuid::new_v4().to_string());
+        let token = jsonwebtoken::encode(&self.header, &claims, &self.key.encoding)
+            .map_err(|_| TokenError::Signing)?;
+        Ok(IssuedToken {
+            token,
+            expires_in: self.policy.ttl,
+        })
+    }
+}
+
+/// Maps jsonwebtoken's refusal to ours. Only the algorithm and signature stages can fail there.
+fn classify(kind: &ErrorKind) -> TokenError {
+    match kind {
+        ErrorKind::InvalidSignature => TokenError::BadSignature,
+        ErrorKind::InvalidAlgorithm | ErrorKind::UnsupportedAlgorithm => {
+            TokenError::UnsupportedAlgorithm
+        }
+        _ => TokenError::Malformed,
+    }
+}

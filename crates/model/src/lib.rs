@@ -1,0 +1,9 @@
+//! Wire types of the ccstore API: what goes over HTTP, named and described exactly as Oracle
+//! Commerce Cloud's Store API documents them, so the OpenAPI document derived from them is the
+//! documented contract.
+
+mod error_model;
+mod refresh;
+
+pub use error_model::{ErrorItem, ErrorModel};
+pub use refresh::{RefreshRequest, RefreshResponse, TOKEN_TYPE_BEARER};
