@@ -47,7 +47,12 @@ mod tests {
 
     #[test]
     fn scheme_is_case_insensitive() {
-        for value in ["Bearer a.b.c", "bearer a.b.c", "BEARER a.b.c", "bEaReR   a.b.c "] {
+        for value in [
+            "Bearer a.b.c",
+            "bearer a.b.c",
+            "BEARER a.b.c",
+            "bEaReR   a.b.c ",
+        ] {
             assert_eq!(parse(value), Ok("a.b.c"), "{value}");
         }
     }
@@ -62,7 +67,14 @@ mod tests {
 
     #[test]
     fn empty_or_invalid_bearer_credentials_are_malformed() {
-        for value in ["Bearer", "Bearer ", "Bearer a b", "Bearer a,b", "Bearer ===", "Bearer a=b"] {
+        for value in [
+            "Bearer",
+            "Bearer ",
+            "Bearer a b",
+            "Bearer a,b",
+            "Bearer ===",
+            "Bearer a=b",
+        ] {
             assert_eq!(parse(value), Err(TokenError::Malformed), "{value}");
         }
         assert_eq!(

@@ -47,7 +47,10 @@ mod tests {
     fn keys_shorter_than_32_bytes_are_refused() {
         assert_eq!(
             HmacKey::new(&[7; 31]).unwrap_err(),
-            KeyError::TooShort { actual: 31, minimum: 32 }
+            KeyError::TooShort {
+                actual: 31,
+                minimum: 32
+            }
         );
         assert!(HmacKey::new(&[7; 32]).is_ok());
     }

@@ -97,7 +97,11 @@ impl TokenService {
 
     /// A new token for `sub` carrying `other` claims; the service's own claims
     /// ([`SERVICE_CLAIMS`]) in `other` are ignored.
-    pub fn mint(&self, sub: &str, mut other: Map<String, Value>) -> Result<IssuedToken, TokenError> {
+    pub fn mint(
+        &self,
+        sub: &str,
+        mut other: Map<String, Value>,
+    ) -> Result<IssuedToken, TokenError> {
         other.retain(|name, _| !SERVICE_CLAIMS.contains(&name.as_str()));
         self.issue(Claims {
             sub: sub.to_owned(),

@@ -1,1 +1,29 @@
-fn main() {}
+//! The `ccstore-server` binary: parse the configuration, start logging, then serve or mint.
+
+use std::process::ExitCode;
+
+use ccstore_server::config::{Cli, Command};
+use ccstore_server::startup;
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    let outcome = match cli.command {
+        Some(Command::Token { sub, claims }) => {
+            startup::mint(&cli.settings, &sub, claims).map(|token| {
+                println!("{token}");
+            })
+        }
+        Some(Command::Serve) | None => {
+            actix_web::rt::System::new().block_on(startup::serve(cli.settings))
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            log::error!("{error}");
+            ExitCode::FAILURE
+        }
+    }
+}

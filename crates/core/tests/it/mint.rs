@@ -37,6 +37,10 @@ fn extra_claims_cannot_override_the_service_claims() {
     let payload = issued.token.split('.').nth(1).unwrap();
     let raw_json = String::from_utf8(URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
     for name in ["\"sub\"", "\"exp\"", "\"jti\""] {
-        assert_eq!(raw_json.matches(name).count(), 1, "{name} once in {raw_json}");
+        assert_eq!(
+            raw_json.matches(name).count(),
+            1,
+            "{name} once in {raw_json}"
+        );
     }
 }

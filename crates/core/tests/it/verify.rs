@@ -17,14 +17,20 @@ fn a_handmade_token_verifies_with_every_claim_kept() {
     assert_eq!(verified.iss, ISSUER);
     assert_eq!(verified.iat, NOW - 10);
     assert_eq!(verified.exp, NOW + 890);
-    assert_eq!(verified.other["com.oracle.atg.cloud.commerce.roles"], json!(["admin"]));
+    assert_eq!(
+        verified.other["com.oracle.atg.cloud.commerce.roles"],
+        json!(["admin"])
+    );
     assert_eq!(verified.other["aud"], json!("storefront"));
 }
 
 #[test]
 fn a_token_signed_with_another_key_has_a_bad_signature() {
     let (service, _) = service();
-    let token = sign(&shopper_claims(NOW, 900), b"another-key-0123456789-0123456789-01");
+    let token = sign(
+        &shopper_claims(NOW, 900),
+        b"another-key-0123456789-0123456789-01",
+    );
     assert_eq!(service.verify(&token), Err(TokenError::BadSignature));
 }
 
@@ -32,10 +38,16 @@ fn a_token_signed_with_another_key_has_a_bad_signature() {
 fn a_tampered_payload_has_a_bad_signature() {
     let (service, _) = service();
     let token = sign(&shopper_claims(NOW, 900), KEY);
-    let forged_claims = sign(&json!({"sub": "1", "iss": ISSUER, "iat": NOW, "exp": NOW + 99_999}), KEY);
+    let forged_claims = sign(
+        &json!({"sub": "1", "iss": ISSUER, "iat": NOW, "exp": NOW + 99_999}),
+        KEY,
+    );
     let mut parts: Vec<&str> = token.split('.').collect();
     parts[1] = forged_claims.split('.').nth(1).unwrap();
-    assert_eq!(service.verify(&parts.join(".")), Err(TokenError::BadSignature));
+    assert_eq!(
+        service.verify(&parts.join(".")),
+        Err(TokenError::BadSignature)
+    );
 }
 
 #[test]
@@ -53,7 +65,11 @@ fn other_algorithms_are_refused_even_with_a_valid_hmac() {
     let (service, _) = service();
     for alg in ["HS384", "HS512", "RS256", "ES256", "EdDSA"] {
         let token = sign_with_header(&json!({"alg": alg}), &shopper_claims(NOW, 900), KEY);
-        assert_eq!(service.verify(&token), Err(TokenError::UnsupportedAlgorithm), "{alg}");
+        assert_eq!(
+            service.verify(&token),
+            Err(TokenError::UnsupportedAlgorithm),
+            "{alg}"
+        );
     }
 }
 
@@ -64,17 +80,30 @@ fn each_required_claim_is_required() {
         let mut claims = shopper_claims(NOW, 900);
         claims.as_object_mut().unwrap().remove(claim);
         let expected = TokenError::MissingClaim(claim);
-        assert_eq!(service.verify(&sign(&claims, KEY)), Err(expected), "{claim}");
+        assert_eq!(
+            service.verify(&sign(&claims, KEY)),
+            Err(expected),
+            "{claim}"
+        );
     }
 }
 
 #[test]
 fn claims_of_the_wrong_type_are_malformed() {
     let (service, _) = service();
-    for (claim, value) in [("sub", json!(110_558)), ("exp", json!("soon")), ("iat", json!(-1)), ("nbf", json!(1.5))] {
+    for (claim, value) in [
+        ("sub", json!(110_558)),
+        ("exp", json!("soon")),
+        ("iat", json!(-1)),
+        ("nbf", json!(1.5)),
+    ] {
         let mut claims = shopper_claims(NOW, 900);
         claims[claim] = value;
-        assert_eq!(service.verify(&sign(&claims, KEY)), Err(TokenError::Malformed), "{claim}");
+        assert_eq!(
+            service.verify(&sign(&claims, KEY)),
+            Err(TokenError::Malformed),
+            "{claim}"
+        );
     }
 }
 
@@ -83,7 +112,10 @@ fn another_issuer_is_refused() {
     let (service, _) = service();
     let mut claims = shopper_claims(NOW, 900);
     claims["iss"] = json!("adminUI");
-    assert_eq!(service.verify(&sign(&claims, KEY)), Err(TokenError::WrongIssuer));
+    assert_eq!(
+        service.verify(&sign(&claims, KEY)),
+        Err(TokenError::WrongIssuer)
+    );
 }
 
 #[test]
@@ -110,7 +142,10 @@ fn leeway_extends_exp_and_nbf_by_its_seconds() {
     clock.set(NOW);
     assert!(service.verify(&sign(&early, KEY)).is_ok());
     early["nbf"] = json!(NOW + 31);
-    assert_eq!(service.verify(&sign(&early, KEY)), Err(TokenError::NotYetValid));
+    assert_eq!(
+        service.verify(&sign(&early, KEY)),
+        Err(TokenError::NotYetValid)
+    );
 }
 
 #[test]
@@ -128,10 +163,23 @@ fn nbf_in_the_future_is_not_yet_valid_and_honoured_once_reached() {
 fn garbage_is_malformed_never_a_panic() {
     let (service, _) = service();
     let documented_example = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE0MTQxNDk5NTYsInN1YiI6IjExMDU1OCIsImlzcyI6InN0b3JlZnJvbnRVSSIsImlhdCI6MTQxNDE0OTAyNn0=.B9qM0/VKpCNKvjCmOnUPv4RS7mkIDgKcP8RJPaVQGYU=";
-    for token in ["", ".", "..", "a.b.c", "a.b.c.d", "e30.e30.", "e30.e30.e30", "!!.??.##", documented_example] {
+    for token in [
+        "",
+        ".",
+        "..",
+        "a.b.c",
+        "a.b.c.d",
+        "e30.e30.",
+        "e30.e30.e30",
+        "!!.??.##",
+        documented_example,
+    ] {
         let outcome = service.verify(token);
         assert!(
-            matches!(outcome, Err(TokenError::Malformed | TokenError::BadSignature)),
+            matches!(
+                outcome,
+                Err(TokenError::Malformed | TokenError::BadSignature)
+            ),
             "{token}: {outcome:?}"
         );
     }

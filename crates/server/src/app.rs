@@ -1,0 +1,56 @@
+//! The application: routes, documentation, limits and the middleware that keeps every answer in
+//! the contract. Built the same way by the binary and by the tests.
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{Logger, from_fn};
+use actix_web::{App, Error, web};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::AppState;
+use crate::docs::ApiDoc;
+use crate::handlers::{fallback, refresh};
+use crate::middleware::catch_panic::catch_panic;
+use crate::middleware::error_fallback::error_model_fallback;
+
+/// Largest request body accepted; clients send `{}` or nothing.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Path of the refresh operation.
+pub const REFRESH_PATH: &str = "/ccstore/v1/refresh";
+
+/// The application around `state`.
+pub fn build_app(
+    state: AppState,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::new(state))
+        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .service(
+            web::resource(REFRESH_PATH)
+                .route(web::post().to(refresh::refresh))
+                .default_service(web::to(fallback::post_only)),
+        )
+        .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
+        .default_service(web::to(fallback::not_found))
+        .wrap(from_fn(catch_panic))
+        .wrap(error_model_fallback())
+        .wrap(access_log())
+}
+
+/// One line per request: method, path (no query, no headers: nothing token-bearing), status and
+/// latency.
+fn access_log() -> Logger {
+    Logger::new("%{method}xi %U %s %Dms")
+        .custom_request_replace("method", |request| request.method().to_string())
+}

@@ -1,0 +1,150 @@
+//! Configuration: each setting from a flag or its `CCSTORE_*` environment variable, with the
+//! embedded defaults that let the server start with nothing configured.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+
+use ccstore_core::SERVICE_CLAIMS;
+use clap::{Args, Parser, Subcommand};
+use serde_json::Value;
+
+/// ccstore: a drop-in server for Oracle Commerce Cloud's token refresh, `POST /ccstore/v1/refresh`.
+#[derive(Debug, Parser)]
+#[command(name = "ccstore-server", version, about)]
+pub struct Cli {
+    /// Settings shared by serving and minting.
+    #[command(flatten)]
+    pub settings: Settings,
+    /// What to do; serving is the default.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What the binary does.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Print a token signed with the configured key and issuer, for operators and scripts.
+    Token {
+        /// The token's subject (the shopper's profile id).
+        #[arg(long)]
+        sub: String,
+        /// An extra claim: `name=value` for a string, `name:=json` for any JSON value
+        /// (`--claim 'com.oracle.atg.cloud.commerce.roles:=["admin"]'`). Repeatable.
+        #[arg(long = "claim", value_name = "NAME=VALUE", value_parser = parse_claim)]
+        claims: Vec<(String, Value)>,
+    },
+}
+
+/// Settings of the token service and the listener.
+#[derive(Debug, Clone, Args)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(
+        long,
+        env = "CCSTORE_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: String,
+    /// HS256 key, at least 32 bytes. Without a key the server runs in development mode with a
+    /// random per-process key.
+    #[arg(
+        long,
+        env = "CCSTORE_JWT_SECRET",
+        hide_env_values = true,
+        global = true
+    )]
+    pub jwt_secret: Option<String>,
+    /// File holding the HS256 key (one trailing newline is ignored).
+    #[arg(long, env = "CCSTORE_JWT_SECRET_FILE", global = true)]
+    pub jwt_secret_file: Option<PathBuf>,
+    /// Required `iss` of incoming tokens, kept on refreshed ones.
+    #[arg(
+        long,
+        env = "CCSTORE_ISSUER",
+        default_value = "storefrontUI",
+        global = true
+    )]
+    pub issuer: String,
+    /// Seconds a refreshed token lives.
+    #[arg(long, env = "CCSTORE_TOKEN_TTL", default_value_t = 930, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub token_ttl: u64,
+    /// Seconds of clock skew tolerated on `exp` and `nbf`.
+    #[arg(long, env = "CCSTORE_LEEWAY", default_value_t = 0, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub leeway: u64,
+    /// Worker threads [default: the CPUs available].
+    #[arg(long, env = "CCSTORE_WORKERS", global = true)]
+    pub workers: Option<NonZeroUsize>,
+}
+
+/// Parses `name=value` (a string) or `name:=json` (any JSON value).
+fn parse_claim(argument: &str) -> Result<(String, Value), String> {
+    let (name, value) = argument
+        .split_once('=')
+        .ok_or_else(|| format!("`{argument}` is not NAME=VALUE or NAME:=JSON"))?;
+    let (name, value) = match name.strip_suffix(':') {
+        Some(name) => (
+            name,
+            serde_json::from_str(value)
+                .map_err(|error| format!("`{name}`: invalid JSON: {error}"))?,
+        ),
+        None => (name, Value::String(value.to_owned())),
+    };
+    if name.is_empty() {
+        return Err("a claim needs a name".to_owned());
+    }
+    if SERVICE_CLAIMS.contains(&name) {
+        return Err(format!(
+            "`{name}` is set by the service; use --sub for the subject and the settings for the rest"
+        ));
+    }
+    Ok((name.to_owned(), value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn claims_are_strings_unless_marked_json() {
+        assert_eq!(parse_claim("a=1").unwrap(), ("a".into(), json!("1")));
+        assert_eq!(parse_claim("a:=1").unwrap(), ("a".into(), json!(1)));
+        assert_eq!(
+            parse_claim(r#"roles:=["admin"]"#).unwrap(),
+            ("roles".into(), json!(["admin"]))
+        );
+        assert_eq!(parse_claim("a=b=c").unwrap(), ("a".into(), json!("b=c")));
+    }
+
+    #[test]
+    fn malformed_or_reserved_claims_are_refused_with_a_reason() {
+        assert!(parse_claim("novalue").unwrap_err().contains("NAME=VALUE"));
+        assert!(parse_claim("=x").unwrap_err().contains("needs a name"));
+        assert!(parse_claim("a:=[").unwrap_err().contains("invalid JSON"));
+        assert!(
+            parse_claim("exp=1")
+                .unwrap_err()
+                .contains("set by the service")
+        );
+    }
+
+    #[test]
+    fn defaults_are_the_documented_ones() {
+        let cli = Cli::try_parse_from(["ccstore-server"]).unwrap();
+        assert_eq!(cli.settings.bind, "127.0.0.1:8080");
+        assert_eq!(cli.settings.issuer, "storefrontUI");
+        assert_eq!(cli.settings.token_ttl, 930);
+        assert_eq!(cli.settings.leeway, 0);
+        assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn a_zero_ttl_is_refused() {
+        assert!(Cli::try_parse_from(["ccstore-server", "--token-ttl", "0"]).is_err());
+    }
+}

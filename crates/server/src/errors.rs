@@ -1,0 +1,132 @@
+//! The one mapping from failures to HTTP: every error the server answers with, whatever layer it
+//! comes from (token rules, routing, extractors, panics), becomes an `errorModel` body here.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
+use ccstore_core::TokenError;
+use ccstore_model::ErrorModel;
+
+/// OCC's code for "the user is not authenticated" on store endpoints.
+pub const NOT_AUTHENTICATED_CODE: &str = "00001000";
+/// OCC's message for every rejected token.
+pub const NOT_AUTHENTICATED_MESSAGE: &str = "The user is not authenticated.";
+
+/// Everything the server can answer with besides success.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiError {
+    /// The token was missing or refused.
+    Token(TokenError),
+    /// No route matches the path.
+    NotFound,
+    /// The path exists, but not for this method.
+    MethodNotAllowed {
+        /// The methods the path does answer, for the `Allow` header.
+        allow: &'static str,
+    },
+    /// An error status produced by a layer below the handlers (extractors, payload limits).
+    Status(StatusCode),
+    /// A handler panicked.
+    Panic,
+}
+
+/// Marks a response whose body is already an `errorModel`, so the fallback leaves it alone.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ErrorModelBody;
+
+impl ApiError {
+    fn message(&self) -> &'static str {
+        match self {
+            Self::Token(error) if error.is_server_fault() => "An internal error occurred.",
+            Self::Token(_) => NOT_AUTHENTICATED_MESSAGE,
+            Self::NotFound => "No resource exists at this path.",
+            Self::MethodNotAllowed { .. } => "This method is not allowed on this resource.",
+            Self::Status(status) => status.canonical_reason().unwrap_or("Request failed."),
+            Self::Panic => "An internal error occurred.",
+        }
+    }
+
+    fn body(&self) -> ErrorModel {
+        let status = self.status_code();
+        let (error_code, dev_message) = match self {
+            Self::Token(error) if error.is_server_fault() => (None, None),
+            Self::Token(error) => (Some(NOT_AUTHENTICATED_CODE), Some(error.to_string())),
+            _ => (None, None),
+        };
+        ErrorModel {
+            status: Some(status.as_str().to_owned()),
+            message: Some(self.message().to_owned()),
+            error_code: error_code.map(str::to_owned),
+            dev_message,
+            type_uri: Some(format!(
+                "https://www.rfc-editor.org/rfc/rfc9110#status.{}",
+                status.as_str()
+            )),
+            ..ErrorModel::default()
+        }
+    }
+
+    /// `WWW-Authenticate` for a 401 (RFC 6750 §3): `invalid_token` when a token was sent.
+    fn challenge(error: &TokenError) -> HeaderValue {
+        let challenge = if error.token_was_sent() {
+            format!(r#"Bearer realm="ccstore", error="invalid_token", error_description="{error}""#)
+        } else {
+            r#"Bearer realm="ccstore""#.to_owned()
+        };
+        HeaderValue::from_str(&challenge).unwrap_or(HeaderValue::from_static("Bearer"))
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Token(error) => write!(f, "{error}"),
+            _ => f.write_str(self.message()),
+        }
+    }
+}
+
+impl From<TokenError> for ApiError {
+    fn from(error: TokenError) -> Self {
+        Self::Token(error)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Token(error) if error.is_server_fault() => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Token(_) => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Status(status) => *status,
+            Self::Panic => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut response = HttpResponseBuilder::new(self.status_code());
+        no_store(&mut response);
+        match self {
+            Self::Token(error) if !error.is_server_fault() => {
+                response.insert_header((header::WWW_AUTHENTICATE, Self::challenge(error)));
+            }
+            Self::MethodNotAllowed { allow } => {
+                response.insert_header((header::ALLOW, *allow));
+            }
+            _ => {}
+        }
+        let mut response = response.json(self.body());
+        response.extensions_mut().insert(ErrorModelBody);
+        response
+    }
+}
+
+/// Token responses and errors must not be cached (RFC 6749 §5.1).
+pub(crate) fn no_store(response: &mut HttpResponseBuilder) {
+    response
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"));
+}

@@ -1,0 +1,14 @@
+//! ccstore's HTTP server: the actix-web application serving Oracle Commerce Cloud's
+//! `POST /ccstore/v1/refresh`, its configuration, and the one place errors become HTTP answers.
+
+pub mod app;
+pub mod config;
+pub mod docs;
+pub mod errors;
+mod handlers;
+mod middleware;
+pub mod startup;
+pub mod state;
+
+pub use app::build_app;
+pub use state::AppState;

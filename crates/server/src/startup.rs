@@ -1,0 +1,162 @@
+//! Start-up: load the key (or enter development mode), then serve or mint. Everything here fails
+//! with a clear message before the first request, never on one.
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use actix_web::HttpServer;
+use ccstore_core::{HmacKey, KeyError, SystemClock, TokenError, TokenPolicy, TokenService};
+use serde_json::{Map, Value};
+use thiserror::Error;
+
+use crate::config::Settings;
+use crate::{AppState, build_app};
+
+/// Why the server could not start or mint.
+#[derive(Debug, Error)]
+pub enum StartupError {
+    /// Both key sources are set.
+    #[error("set CCSTORE_JWT_SECRET or CCSTORE_JWT_SECRET_FILE, not both")]
+    TwoKeySources,
+    /// The key file cannot be read.
+    #[error("cannot read the key file {path}: {source}")]
+    KeyFile {
+        /// The file named.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: io::Error,
+    },
+    /// The key is unusable.
+    #[error("{0}")]
+    Key(#[from] KeyError),
+    /// Minting needs a key that outlives the process.
+    #[error(
+        "no key is configured: set CCSTORE_JWT_SECRET or CCSTORE_JWT_SECRET_FILE to mint tokens"
+    )]
+    NoKeyToMint,
+    /// The random development key could not be drawn.
+    #[error("cannot draw a random development key: {0}")]
+    Random(String),
+    /// A token could not be signed.
+    #[error("{0}")]
+    Token(#[from] TokenError),
+    /// The listener failed.
+    #[error("cannot serve on {bind}: {source}")]
+    Serve {
+        /// The address.
+        bind: String,
+        /// Why.
+        source: io::Error,
+    },
+}
+
+/// Where the signing key came from.
+#[derive(Debug)]
+pub enum SigningKey {
+    /// Configured by the operator.
+    Configured(HmacKey),
+    /// Drawn at random for this process: development mode.
+    Development(HmacKey),
+}
+
+impl SigningKey {
+    /// The configured key, or a random one when none is configured.
+    pub fn load(settings: &Settings) -> Result<Self, StartupError> {
+        match (&settings.jwt_secret, &settings.jwt_secret_file) {
+            (Some(_), Some(_)) => Err(StartupError::TwoKeySources),
+            (Some(secret), None) => Ok(Self::Configured(HmacKey::new(secret.as_bytes())?)),
+            (None, Some(path)) => Ok(Self::Configured(HmacKey::new(&read_key_file(path)?)?)),
+            (None, None) => {
+                let mut secret = [0_u8; 32];
+                getrandom::fill(&mut secret)
+                    .map_err(|error| StartupError::Random(error.to_string()))?;
+                Ok(Self::Development(HmacKey::new(&secret)?))
+            }
+        }
+    }
+}
+
+fn read_key_file(path: &Path) -> Result<Vec<u8>, StartupError> {
+    let mut secret = std::fs::read(path).map_err(|source| StartupError::KeyFile {
+        path: path.to_owned(),
+        source,
+    })?;
+    for terminator in [b'\n', b'\r'] {
+        if secret.last() == Some(&terminator) {
+            secret.pop();
+        }
+    }
+    Ok(secret)
+}
+
+/// The token service for `settings`, signing with `key`.
+pub fn token_service(settings: &Settings, key: HmacKey) -> TokenService {
+    let policy = TokenPolicy {
+        issuer: settings.issuer.clone(),
+        ttl: settings.token_ttl,
+        leeway: settings.leeway,
+    };
+    TokenService::new(key, policy, Arc::new(SystemClock))
+}
+
+/// A token for `sub` with `claims`, signed with the configured key.
+pub fn mint(
+    settings: &Settings,
+    sub: &str,
+    claims: Vec<(String, Value)>,
+) -> Result<String, StartupError> {
+    let SigningKey::Configured(key) = SigningKey::load(settings)? else {
+        return Err(StartupError::NoKeyToMint);
+    };
+    let claims: Map<String, Value> = claims.into_iter().collect();
+    Ok(token_service(settings, key).mint(sub, claims)?.token)
+}
+
+/// Serves until SIGTERM (graceful) or SIGINT.
+pub async fn serve(settings: Settings) -> Result<(), StartupError> {
+    let key = SigningKey::load(&settings)?;
+    let development = matches!(key, SigningKey::Development(_));
+    let (SigningKey::Configured(key) | SigningKey::Development(key)) = key;
+    let tokens = token_service(&settings, key);
+    let demo_token = if development {
+        Some(tokens.mint("110558", Map::new())?.token)
+    } else {
+        None
+    };
+    let state = AppState { tokens };
+    let workers = settings
+        .workers
+        .or_else(|| std::thread::available_parallelism().ok())
+        .map_or(1, std::num::NonZeroUsize::get);
+    let serve_error = |source| StartupError::Serve {
+        bind: settings.bind.clone(),
+        source,
+    };
+    let server = HttpServer::new(move || build_app(state.clone()))
+        .workers(workers)
+        .bind(&settings.bind)
+        .map_err(serve_error)?;
+    for address in server.addrs() {
+        log::info!(
+            "ccstore listening on http://{address} with {workers} workers, issuer {}",
+            settings.issuer
+        );
+        if let Some(token) = &demo_token {
+            announce_development_mode(&address.to_string(), token, settings.token_ttl);
+        }
+    }
+    server.run().await.map_err(serve_error)
+}
+
+fn announce_development_mode(address: &str, token: &str, ttl: u64) {
+    log::warn!(
+        "DEVELOPMENT MODE: no CCSTORE_JWT_SECRET or CCSTORE_JWT_SECRET_FILE is set, so tokens are \
+         signed with a random key that dies with this process. Never run this in production."
+    );
+    log::warn!("demo token for sub 110558, valid {ttl} s (refresh it to keep it alive): {token}");
+    log::warn!(
+        "try it: curl -s -X POST -H 'Authorization: Bearer {token}' http://{address}/ccstore/v1/refresh"
+    );
+    log::warn!("or in a browser: http://{address}/swagger-ui/ (Authorize with the demo token)");
+}
