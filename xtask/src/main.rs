@@ -5,8 +5,13 @@ use clap::Parser;
 /// Project tasks for ccstore.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask")]
-enum Task {}
+enum Task {
+    /// Print the OpenAPI document rendered from the code.
+    Openapi,
+}
 
 fn main() {
-    match Task::parse() {}
+    match Task::parse() {
+        Task::Openapi => println!("{}", ccstore_server::docs::rendered_openapi()),
+    }
 }

@@ -32,3 +32,12 @@ impl Modify for BearerAuth {
         );
     }
 }
+
+/// The OpenAPI document as pretty-printed JSON with a trailing newline.
+pub fn rendered_openapi() -> String {
+    let mut rendered = ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
+    rendered.push('\n');
+    rendered
+}

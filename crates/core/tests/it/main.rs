@@ -1,4 +1,10 @@
 //! Integration tests of ccstore-core's token rules, with tokens signed independently of the crate.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod handmade;
 mod mint;

@@ -12,6 +12,10 @@ pub(crate) fn error_model_fallback<B: 'static>() -> ErrorHandlers<B> {
     ErrorHandlers::new().default_handler(to_error_model)
 }
 
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "the signature ErrorHandlers requires"
+)]
 fn to_error_model<B>(response: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     if response
         .response()

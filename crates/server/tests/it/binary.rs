@@ -1,0 +1,272 @@
+//! The `ccstore-server` binary as operators run it: flags, key checks, minting, serving, SIGTERM.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{ISSUER, KEY, claims_of};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_ccstore-server");
+
+/// The binary with a clean CCSTORE_* environment and `RUST_LOG=info`.
+fn command() -> Command {
+    let mut command = Command::new(BINARY);
+    for (name, _) in std::env::vars() {
+        if name.starts_with("CCSTORE_") {
+            command.env_remove(name);
+        }
+    }
+    command.env("RUST_LOG", "info");
+    command
+}
+
+fn run(command: &mut Command) -> Output {
+    command.stdin(Stdio::null()).output().unwrap()
+}
+
+fn key_text() -> &'static str {
+    std::str::from_utf8(KEY).unwrap()
+}
+
+#[test]
+fn help_lists_every_setting_and_never_shows_the_secret() {
+    let output = run(command()
+        .arg("--help")
+        .env("CCSTORE_JWT_SECRET", key_text()));
+    assert!(output.status.success());
+    let help = String::from_utf8(output.stdout).unwrap();
+    for variable in [
+        "CCSTORE_BIND",
+        "CCSTORE_JWT_SECRET",
+        "CCSTORE_JWT_SECRET_FILE",
+        "CCSTORE_ISSUER",
+        "CCSTORE_TOKEN_TTL",
+        "CCSTORE_LEEWAY",
+        "CCSTORE_WORKERS",
+    ] {
+        assert!(help.contains(variable), "{variable} missing from --help");
+    }
+    assert!(!help.contains(key_text()));
+}
+
+#[test]
+fn a_key_shorter_than_32_bytes_is_refused_at_start() {
+    let output = run(command()
+        .env("CCSTORE_JWT_SECRET", "too-short-a-key")
+        .env("CCSTORE_BIND", "127.0.0.1:0"));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("at least 32 bytes"), "{stderr}");
+    assert!(
+        !stderr.contains("too-short-a-key"),
+        "the key is logged: {stderr}"
+    );
+}
+
+#[test]
+fn two_key_sources_are_refused() {
+    let output = run(command()
+        .env("CCSTORE_JWT_SECRET", key_text())
+        .env("CCSTORE_JWT_SECRET_FILE", "/nonexistent"));
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("not both")
+    );
+}
+
+#[test]
+fn token_prints_a_token_signed_with_the_configured_key_and_issuer() {
+    let output = run(command().env("CCSTORE_JWT_SECRET", key_text()).args([
+        "token",
+        "--sub",
+        "110558",
+        "--claim",
+        "occs.admin.profileId=p-1",
+        "--claim",
+        r#"com.oracle.atg.cloud.commerce.roles:=["admin"]"#,
+    ]));
+    assert!(output.status.success(), "{output:?}");
+    let token = String::from_utf8(output.stdout).unwrap();
+    let claims = claims_of(token.trim());
+    assert_eq!(claims["sub"], "110558");
+    assert_eq!(claims["iss"], ISSUER);
+    assert_eq!(claims["occs.admin.profileId"], "p-1");
+    assert_eq!(
+        claims["com.oracle.atg.cloud.commerce.roles"],
+        json!(["admin"])
+    );
+    assert_eq!(
+        claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap(),
+        930
+    );
+}
+
+#[test]
+fn token_without_a_configured_key_fails_clearly() {
+    let output = run(command().args(["token", "--sub", "1"]));
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8(output.stderr)
+            .unwrap()
+            .contains("no key is configured")
+    );
+}
+
+#[test]
+fn the_key_file_is_read_without_its_trailing_newline() {
+    let path = std::env::temp_dir().join(format!("ccstore-key-{}", std::process::id()));
+    std::fs::write(&path, format!("{}\n", key_text())).unwrap();
+    let output = run(command()
+        .env("CCSTORE_JWT_SECRET_FILE", &path)
+        .args(["token", "--sub", "7"]));
+    std::fs::remove_file(&path).unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        claims_of(String::from_utf8(output.stdout).unwrap().trim())["sub"],
+        "7"
+    );
+}
+
+/// A running server process and the stderr lines it has written so far.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(command: &mut Command) -> Self {
+        let mut child = command
+            .env("CCSTORE_BIND", "127.0.0.1:0")
+            .env("CCSTORE_WORKERS", "1")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The first stderr line containing `needle`, waiting for it up to 30 s.
+    fn line_with(&mut self, needle: &str) -> String {
+        if let Some(line) = self.seen.iter().find(|line| line.contains(needle)) {
+            return line.clone();
+        }
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(30))
+                .unwrap_or_else(|_| panic!("no line with {needle:?} in {:#?}", self.seen));
+            self.seen.push(line.clone());
+            if line.contains(needle) {
+                return line;
+            }
+        }
+    }
+
+    fn address(&mut self) -> String {
+        let line = self.line_with("listening on http://");
+        let rest = line.split("http://").nth(1).unwrap();
+        rest.split_whitespace().next().unwrap().to_owned()
+    }
+
+    fn refresh(&mut self, token: &str) -> (u16, Value) {
+        let mut stream = TcpStream::connect(self.address()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            stream,
+            "POST /ccstore/v1/refresh HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
+             Authorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
+        )
+        .unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+        let body = response.split_once("\r\n\r\n").unwrap().1;
+        (status, serde_json::from_str(body).unwrap())
+    }
+
+    /// Sends SIGTERM and returns every stderr line once the process has exited.
+    fn terminate(mut self) -> (bool, Vec<String>) {
+        let killed = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(killed.success());
+        let status = self.child.wait().unwrap();
+        self.seen.extend(self.lines.iter());
+        (status.success(), self.seen)
+    }
+}
+
+#[test]
+fn the_server_refreshes_logs_one_line_per_request_without_tokens_and_stops_on_sigterm() {
+    let minted = run(command()
+        .env("CCSTORE_JWT_SECRET", key_text())
+        .args(["token", "--sub", "42"]));
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    let mut server = Running::start(command().env("CCSTORE_JWT_SECRET", key_text()));
+    let (status, body) = server.refresh(&token);
+    assert_eq!(status, 200, "{body}");
+    let renewed = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(claims_of(&renewed)["sub"], "42");
+    let (status, body) = server.refresh("forged.token.here");
+    assert_eq!(status, 401);
+    assert_eq!(body["status"], "401");
+
+    let access_line = server.line_with("POST /ccstore/v1/refresh 401");
+    assert!(access_line.contains("ms"), "{access_line}");
+    let (exited_cleanly, lines) = server.terminate();
+    assert!(exited_cleanly, "{lines:#?}");
+    let log = lines.join("\n");
+    assert!(log.contains("POST /ccstore/v1/refresh 200"), "{log}");
+    for secret in [
+        token.as_str(),
+        renewed.as_str(),
+        "forged.token.here",
+        key_text(),
+    ] {
+        assert!(!log.contains(secret), "the log contains {secret:?}:\n{log}");
+    }
+}
+
+#[test]
+fn with_no_key_the_server_runs_in_development_mode_with_a_working_demo_token() {
+    let mut server = Running::start(&mut command());
+    let warning = server.line_with("DEVELOPMENT MODE");
+    assert!(warning.contains("WARN"), "{warning}");
+    let demo_line = server.line_with("demo token");
+    let demo_token = demo_line.rsplit(' ').next().unwrap().to_owned();
+    let swagger = server.line_with("swagger-ui");
+    assert!(swagger.contains("http://127.0.0.1:"), "{swagger}");
+    let (status, body) = server.refresh(&demo_token);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["token_type"], "bearer");
+    let (_, lines) = server.terminate();
+    let renewed = body["access_token"].as_str().unwrap();
+    assert!(
+        !lines.join("\n").contains(renewed),
+        "a non-demo token was logged"
+    );
+}

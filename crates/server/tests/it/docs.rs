@@ -1,0 +1,77 @@
+//! The service documents itself: `/openapi.json` and Swagger UI, served from the binary.
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use serde_json::Value;
+
+use crate::support::{app, header};
+
+#[actix_rt::test]
+async fn openapi_json_describes_refresh_its_schemas_and_bearer_auth() {
+    let (app, _) = app().await;
+    let spec: Value = test::call_and_read_body_json(
+        &app,
+        test::TestRequest::get().uri("/openapi.json").to_request(),
+    )
+    .await;
+    let operation = &spec["paths"]["/ccstore/v1/refresh"]["post"];
+    assert_eq!(operation["operationId"], "refresh");
+    assert_eq!(
+        operation["security"][0]["bearerAuth"],
+        serde_json::json!([])
+    );
+    for schema in ["refresh_request", "refresh_response", "errorModel"] {
+        assert!(
+            spec["components"]["schemas"][schema].is_object(),
+            "{schema}"
+        );
+    }
+    let status = &spec["components"]["schemas"]["errorModel"]["properties"]["status"];
+    assert_eq!(status["type"], "string");
+    let scheme = &spec["components"]["securitySchemes"]["bearerAuth"];
+    assert_eq!(scheme["scheme"], "bearer");
+    assert_eq!(scheme["bearerFormat"], "JWT");
+}
+
+#[actix_rt::test]
+async fn swagger_ui_is_served_from_the_binary_and_points_at_the_spec() {
+    let (app, _) = app().await;
+    let page = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/swagger-ui/").to_request(),
+    )
+    .await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = String::from_utf8(test::read_body(page).await.to_vec()).unwrap();
+    assert!(html.contains("swagger-ui"), "{html}");
+
+    let initializer = test::call_and_read_body(
+        &app,
+        test::TestRequest::get()
+            .uri("/swagger-ui/swagger-initializer.js")
+            .to_request(),
+    )
+    .await;
+    assert!(String::from_utf8_lossy(&initializer).contains("/openapi.json"));
+
+    let bundle = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/swagger-ui/swagger-ui-bundle.js")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(bundle.status(), StatusCode::OK);
+}
+
+#[actix_rt::test]
+async fn swagger_ui_without_the_slash_redirects() {
+    let (app, _) = app().await;
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get().uri("/swagger-ui").to_request(),
+    )
+    .await;
+    assert!(response.status().is_redirection());
+    assert_eq!(header(&response, "location"), "/swagger-ui/");
+}

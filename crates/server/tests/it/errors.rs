@@ -1,0 +1,92 @@
+//! Errors from routing and extractors: 404, 405 and 413 are `errorModel` bodies too.
+
+use actix_web::http::StatusCode;
+use actix_web::test;
+use serde_json::Value;
+
+use crate::support::{app, assert_error_model, header, refresh_request, shopper_token};
+
+#[actix_rt::test]
+async fn unknown_paths_are_404_error_models() {
+    let (app, _) = app().await;
+    for (method, path) in [
+        ("GET", "/"),
+        ("POST", "/ccstore/v1/refresh/"),
+        ("POST", "/ccstore/v1/nothing"),
+        ("DELETE", "/x?y=z"),
+    ] {
+        let request = test::TestRequest::default()
+            .method(method.parse().unwrap())
+            .uri(path)
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        let body: Value = test::read_body_json(response).await;
+        assert_error_model(&body, 404);
+    }
+}
+
+#[actix_rt::test]
+async fn other_methods_on_refresh_are_405_with_allow_post() {
+    let (app, _) = app().await;
+    for method in ["GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"] {
+        let request = refresh_request()
+            .method(method.parse().unwrap())
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method}"
+        );
+        assert_eq!(header(&response, "allow"), "POST");
+        if method != "HEAD" {
+            let body: Value = test::read_body_json(response).await;
+            assert_error_model(&body, 405);
+        }
+    }
+}
+
+#[actix_rt::test]
+async fn a_body_over_64_kib_is_413_error_model() {
+    let (app, _) = app().await;
+    let response = test::call_service(
+        &app,
+        refresh_request()
+            .insert_header(("Authorization", format!("Bearer {}", shopper_token())))
+            .insert_header(("Content-Type", "application/json"))
+            .set_payload(vec![b' '; 64 * 1024 + 1])
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = test::read_body_json(response).await;
+    assert_error_model(&body, 413);
+}
+
+#[actix_rt::test]
+async fn a_body_of_exactly_64_kib_is_accepted() {
+    let (app, _) = app().await;
+    let response = test::call_service(
+        &app,
+        refresh_request()
+            .insert_header(("Authorization", format!("Bearer {}", shopper_token())))
+            .set_payload(vec![b' '; 64 * 1024])
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+#[actix_rt::test]
+async fn an_unauthenticated_oversized_body_is_refused_without_being_read() {
+    let (app, _) = app().await;
+    let response = test::call_service(
+        &app,
+        refresh_request()
+            .set_payload(vec![b'x'; 1024 * 1024])
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+}

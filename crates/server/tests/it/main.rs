@@ -1,0 +1,16 @@
+//! Integration tests of ccstore-server: the API through actix's test utilities, a real listener
+//! for what only the HTTP codec sees, and the binary itself.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod binary;
+mod docs;
+mod errors;
+mod live;
+mod refresh;
+mod support;
+mod unauthenticated;

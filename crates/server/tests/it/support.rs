@@ -1,0 +1,115 @@
+//! Test support: an app on a clock the test holds, tokens signed by hand (not by ccstore-core), and
+//! readers for what the server answers.
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
+use actix_web::test;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use ccstore_core::{HmacKey, ManualClock, TokenPolicy, TokenService};
+use ccstore_server::{AppState, build_app};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+pub(crate) const KEY: &[u8] = b"server-test-key-0123456789-0123456789";
+pub(crate) const ISSUER: &str = "storefrontUI";
+pub(crate) const NOW: u64 = 1_800_000_000;
+pub(crate) const TTL: u64 = 930;
+
+/// Application state with the test key and issuer, on `clock`.
+pub(crate) fn state(clock: &ManualClock) -> AppState {
+    let policy = TokenPolicy {
+        issuer: ISSUER.to_owned(),
+        ttl: TTL,
+        leeway: 0,
+    };
+    AppState {
+        tokens: TokenService::new(HmacKey::new(KEY).unwrap(), policy, Arc::new(clock.clone())),
+    }
+}
+
+/// The application under test and the clock it reads.
+pub(crate) async fn app() -> (
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+    ManualClock,
+) {
+    let clock = ManualClock::at(NOW);
+    (test::init_service(build_app(state(&clock))).await, clock)
+}
+
+/// A compact JWT with `header` and `claims`, HMAC-SHA256 signed with `key`, built by hand.
+pub(crate) fn sign_with(header: &Value, claims: &Value, key: &[u8]) -> String {
+    let input = format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string())
+    );
+    let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
+    mac.update(input.as_bytes());
+    format!(
+        "{input}.{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    )
+}
+
+/// A valid shopper token issued now, signed by hand with the test key.
+pub(crate) fn shopper_token() -> String {
+    sign_with(
+        &json!({"alg": "HS256", "typ": "JWT"}),
+        &shopper_claims(),
+        KEY,
+    )
+}
+
+/// Claims of a shopper token issued at [`NOW`] for 900 s.
+pub(crate) fn shopper_claims() -> Value {
+    json!({"sub": "110558", "iss": ISSUER, "iat": NOW, "exp": NOW + 900})
+}
+
+/// The claims of `token`, after checking its HS256 signature by hand.
+pub(crate) fn claims_of(token: &str) -> Value {
+    let (input, signature) = token.rsplit_once('.').unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(KEY).unwrap();
+    mac.update(input.as_bytes());
+    mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).unwrap())
+        .expect("signed with the test key");
+    let payload = input.split('.').nth(1).unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+}
+
+/// A POST to the refresh path.
+pub(crate) fn refresh_request() -> test::TestRequest {
+    test::TestRequest::post().uri("/ccstore/v1/refresh")
+}
+
+/// A header's value as text, or "" when absent.
+pub(crate) fn header<B>(response: &ServiceResponse<B>, name: &str) -> String {
+    response
+        .headers()
+        .get(name)
+        .map(|value| value.to_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// Asserts that `body` is an `errorModel` for `status` with a message, and returns it.
+pub(crate) fn assert_error_model(body: &Value, status: u16) -> &Value {
+    assert_eq!(body["status"], json!(status.to_string()), "{body}");
+    assert!(
+        body["message"].as_str().is_some_and(|m| !m.is_empty()),
+        "{body}"
+    );
+    for (name, value) in body.as_object().expect("a JSON object") {
+        assert!(
+            value.is_string() || name == "errors",
+            "{name} is not a string in {body}"
+        );
+    }
+    body
+}
