@@ -1,6 +1,7 @@
 //! The OpenAPI description of the service, derived from the handlers and wire types.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, RefOr, Required};
 use utoipa::{Modify, OpenApi};
 
 use ccstore_model::{ErrorModel, RefreshRequest, RefreshResponse};
@@ -8,9 +9,20 @@ use ccstore_model::{ErrorModel, RefreshRequest, RefreshResponse};
 /// The service's OpenAPI document.
 #[derive(Debug, OpenApi)]
 #[openapi(
+    info(
+        title = "ccstore",
+        description = "Oracle Commerce Cloud's Store API token refresh, served by ccstore: \
+                       `POST /ccstore/v1/refresh` takes the shopper's current access token as a \
+                       Bearer credential and returns its successor. Every error is an `errorModel` \
+                       whose `status` is the HTTP status as a string.",
+        contact(name = "ccstore maintainers", url = "https://example.invalid/ccstore"),
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
+    ),
+    servers((url = "/", description = "The ccstore instance serving this document")),
+    tags((name = "Authentication", description = "Keep a shopper's session alive with short-lived access tokens.")),
     paths(crate::handlers::refresh::refresh),
     components(schemas(RefreshRequest, RefreshResponse, ErrorModel)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &BodiesAreOptional),
 )]
 pub struct ApiDoc;
 
@@ -30,6 +42,48 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// OCC clients often send no body at all: every request body is optional, and its schema is the
+/// documented one rather than utoipa's `oneOf` with `null` for an `Option`.
+struct BodiesAreOptional;
+
+impl Modify for BodiesAreOptional {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let operations = openapi
+            .paths
+            .paths
+            .values_mut()
+            .flat_map(|item| [&mut item.post, &mut item.put, &mut item.patch])
+            .flatten();
+        let bodies = operations.filter_map(|operation| match operation.request_body.as_mut() {
+            Some(RefOr::T(body)) => Some(body),
+            _ => None,
+        });
+        for body in bodies {
+            body.required = Some(Required::False);
+            for content in body.content.values_mut() {
+                if let RefOr::T(content) = content {
+                    unwrap_nullable(content);
+                }
+            }
+        }
+    }
+}
+
+/// `oneOf: [$ref, {type: null}]` becomes the `$ref` alone.
+fn unwrap_nullable(content: &mut Content) {
+    let Some(RefOr::T(utoipa::openapi::schema::Schema::OneOf(one_of))) = &content.schema else {
+        return;
+    };
+    let reference = one_of
+        .items
+        .iter()
+        .find(|item| matches!(item, RefOr::Ref(_)))
+        .cloned();
+    if let Some(reference) = reference {
+        content.schema = Some(reference);
     }
 }
 

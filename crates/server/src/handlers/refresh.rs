@@ -15,11 +15,33 @@ use crate::handlers::responses::NoStoreJson;
     post,
     path = "/ccstore/v1/refresh",
     operation_id = "refresh",
-    request_body(content = Option<RefreshRequest>, content_type = "application/json"),
+    tag = "Authentication",
+    request_body(
+        content = Option<RefreshRequest>,
+        content_type = "application/json",
+        description = "Nothing: the Bearer token is the whole request. `{}`, no body, or any other body is accepted and ignored.",
+    ),
     responses(
-        (status = 200, description = "Following model is returned when operation succeeds.", body = RefreshResponse),
-        (status = 401, description = "The token is missing, malformed, forged, expired or from another issuer.", body = ErrorModel),
-        (status = "default", description = "The error response", body = ErrorModel),
+        (status = 200, description = "Following model is returned when operation succeeds.", body = RefreshResponse,
+         example = json!({
+             "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE0MTQxNDk5NTYsInN1YiI6IjExMDU1OCIsImlzcyI6InN0b3JlZnJvbnRVSSIsImlhdCI6MTQxNDE0OTAyNn0=.B9qM0/VKpCNKvjCmOnUPv4RS7mkIDgKcP8RJPaVQGYU=",
+             "token_type": "bearer",
+             "expires_in": 930
+         })),
+        (status = 401, description = "The token is missing, malformed, forged, expired or from another issuer.", body = ErrorModel,
+         example = json!({
+             "status": "401",
+             "errorCode": "00001000",
+             "message": "The user is not authenticated.",
+             "devMessage": "the token has expired",
+             "type": "https://www.rfc-editor.org/rfc/rfc9110#status.401"
+         })),
+        (status = "default", description = "The error response", body = ErrorModel,
+         example = json!({
+             "status": "405",
+             "message": "This method is not allowed on this resource.",
+             "type": "https://www.rfc-editor.org/rfc/rfc9110#status.405"
+         })),
     ),
     security(("bearerAuth" = [])),
 )]
