@@ -10,6 +10,7 @@
 // "OpenAPI" is a name, not code; clap shows these doc comments as `--help` text.
 #![allow(clippy::doc_markdown)]
 
+mod openapi30;
 mod spec_diff;
 
 use std::path::{Path, PathBuf};
@@ -35,6 +36,13 @@ enum Task {
         #[arg(long)]
         allow: Option<PathBuf>,
     },
+    /// Convert an OpenAPI 3.1 document (JSON) to OpenAPI 3.0.3 for API gateways.
+    To30 {
+        /// The OpenAPI 3.1 input.
+        input: PathBuf,
+        /// Where to write the OpenAPI 3.0.3 output.
+        output: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
@@ -57,6 +65,14 @@ fn main() -> ExitCode {
             } else {
                 ExitCode::FAILURE
             }
+        }
+        Task::To30 { input, output } => {
+            let converted = openapi30::to_openapi30(&read_json(&input));
+            let mut text = serde_json::to_string_pretty(&converted).expect("serialize");
+            text.push('\n');
+            std::fs::write(&output, text)
+                .unwrap_or_else(|e| panic!("writing {}: {e}", output.display()));
+            ExitCode::SUCCESS
         }
     }
 }
