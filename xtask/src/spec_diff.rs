@@ -1015,6 +1015,58 @@ mod tests {
     }
 
     #[test]
+    fn parameters_are_matched_by_location_and_name() {
+        let mut doc = documented();
+        doc["paths"]["/ccstore/v1/refresh"]["parameters"] = json!([
+            {"in": "header", "name": "Authorization", "required": true,
+             "description": "Bearer token.", "schema": {"type": "string"}},
+            {"in": "query", "name": "locale", "schema": {"type": "string"}}
+        ]);
+        let mut g = generated();
+        at(&mut g, OP)["parameters"] = json!([
+            {"$ref": "#/components/parameters/Auth"}
+        ]);
+        g["components"]["parameters"] = json!({"Auth": {"in": "header", "name": "Authorization",
+            "description": "Token.", "schema": {"type": "integer"}}});
+        assert_eq!(
+            diff(&g, &doc, &no_allow()).differences,
+            [
+                r#"paths./ccstore/v1/refresh.post.parameters.header.Authorization: description "Token.", documented "Bearer token.""#,
+                "paths./ccstore/v1/refresh.post.parameters.header.Authorization: optional, documented required",
+                "paths./ccstore/v1/refresh.post.parameters.header.Authorization.schema: type integer, documented string",
+                "paths./ccstore/v1/refresh.post.parameters.query.locale: missing",
+            ]
+        );
+    }
+
+    #[test]
+    fn request_body_required_ness() {
+        let mut g = generated();
+        at(&mut g, &format!("{OP}/requestBody"))["required"] = json!(true);
+        assert_eq!(differences(&g), Vec::<String>::new());
+        assert_eq!(
+            unlisted(&g),
+            ["paths./ccstore/v1/refresh.post.requestBody.required"]
+        );
+        let mut doc = documented();
+        at(&mut doc, &format!("{OP}/requestBody"))["required"] = json!(false);
+        assert_eq!(
+            diff(&g, &doc, &no_allow()).differences,
+            ["paths./ccstore/v1/refresh.post.requestBody: required, documented optional"]
+        );
+    }
+
+    #[test]
+    fn missing_component_schema() {
+        let mut doc = documented();
+        doc["components"]["schemas"]["unused"] = json!({"type": "string"});
+        assert_eq!(
+            diff(&generated(), &doc, &no_allow()).differences,
+            ["components.schemas.unused: missing"]
+        );
+    }
+
+    #[test]
     fn required_ness() {
         // The page lists no required properties: a generated `required` is an extension.
         let mut g = generated();
