@@ -5,6 +5,8 @@
 //! schema: a property named `const` or `examples` is a name in a `properties` map and is left
 //! alone, and a media type's `examples` map (valid in 3.0) is kept.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value, json};
 
 /// Keywords of JSON Schema 2020-12 that the OpenAPI 3.0 Schema Object does not allow and that
@@ -43,8 +45,40 @@ const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 
+/// The single non-null `type` of each component schema that has one, by component name.
+type Types = BTreeMap<String, String>;
+
+fn component_types(doc: &Value) -> Types {
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    let mut out = Types::new();
+    for (name, s) in schemas.into_iter().flatten() {
+        let ty = match s.get("type") {
+            Some(Value::String(t)) if t != "null" => Some(t.clone()),
+            Some(Value::Array(types)) => {
+                let mut non_null = types
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .filter(|t| *t != "null");
+                match (non_null.next(), non_null.next()) {
+                    (Some(t), None) => Some(t.to_owned()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        };
+        if let Some(ty) = ty {
+            out.insert(name.clone(), ty);
+        }
+    }
+    out
+}
+
 /// Converts a 3.1 document to 3.0.3. The input is not modified.
 pub(crate) fn to_openapi30(doc: &Value) -> Value {
+    let types = component_types(doc);
+    let cx = &types;
     let mut doc = doc.clone();
     let Some(root) = doc.as_object_mut() else {
         return doc;
@@ -70,28 +104,28 @@ pub(crate) fn to_openapi30(doc: &Value) -> Value {
         }
     }
     for item in values_mut(root.get_mut("paths")) {
-        path_item(item);
+        path_item(cx, item);
     }
     if let Some(components) = root.get_mut("components").and_then(Value::as_object_mut) {
         // Path items in components are 3.1 only.
         components.remove("pathItems");
         for s in values_mut(components.get_mut("schemas")) {
-            schema(s);
+            schema(cx, s);
         }
         for r in values_mut(components.get_mut("responses")) {
-            response(r);
+            response(cx, r);
         }
         for p in values_mut(components.get_mut("parameters")) {
-            parameter(p);
+            parameter(cx, p);
         }
         for b in values_mut(components.get_mut("requestBodies")) {
-            request_body(b);
+            request_body(cx, b);
         }
         for h in values_mut(components.get_mut("headers")) {
-            parameter(h);
+            parameter(cx, h);
         }
         for c in values_mut(components.get_mut("callbacks")) {
-            callback(c);
+            callback(cx, c);
         }
         for e in values_mut(components.get_mut("examples")) {
             reference(e);
@@ -135,7 +169,7 @@ fn reference(value: &mut Value) -> bool {
     true
 }
 
-fn path_item(item: &mut Value) {
+fn path_item(cx: &Types, item: &mut Value) {
     if reference(item) {
         return;
     }
@@ -143,95 +177,95 @@ fn path_item(item: &mut Value) {
         return;
     };
     for p in members_mut(obj.get_mut("parameters")) {
-        parameter(p);
+        parameter(cx, p);
     }
     for method in METHODS {
         if let Some(op) = obj.get_mut(method) {
-            operation(op);
+            operation(cx, op);
         }
     }
 }
 
-fn operation(op: &mut Value) {
+fn operation(cx: &Types, op: &mut Value) {
     let Some(obj) = op.as_object_mut() else {
         return;
     };
     for p in members_mut(obj.get_mut("parameters")) {
-        parameter(p);
+        parameter(cx, p);
     }
     if let Some(body) = obj.get_mut("requestBody") {
-        request_body(body);
+        request_body(cx, body);
     }
     for r in values_mut(obj.get_mut("responses")) {
-        response(r);
+        response(cx, r);
     }
     for c in values_mut(obj.get_mut("callbacks")) {
-        callback(c);
+        callback(cx, c);
     }
 }
 
-fn callback(cb: &mut Value) {
+fn callback(cx: &Types, cb: &mut Value) {
     if reference(cb) {
         return;
     }
     for item in values_mut(Some(cb)) {
-        path_item(item);
+        path_item(cx, item);
     }
 }
 
 /// A Parameter or Header Object: a `schema`, or a `content` map.
-fn parameter(p: &mut Value) {
+fn parameter(cx: &Types, p: &mut Value) {
     if reference(p) {
         return;
     }
     if let Some(s) = p.get_mut("schema") {
-        schema(s);
+        schema(cx, s);
     }
-    content(p.get_mut("content"));
+    content(cx, p.get_mut("content"));
     for e in values_mut(p.get_mut("examples")) {
         reference(e);
     }
 }
 
-fn request_body(body: &mut Value) {
+fn request_body(cx: &Types, body: &mut Value) {
     if reference(body) {
         return;
     }
-    content(body.get_mut("content"));
+    content(cx, body.get_mut("content"));
 }
 
-fn response(r: &mut Value) {
+fn response(cx: &Types, r: &mut Value) {
     if reference(r) {
         return;
     }
     for h in values_mut(r.get_mut("headers")) {
-        parameter(h);
+        parameter(cx, h);
     }
-    content(r.get_mut("content"));
+    content(cx, r.get_mut("content"));
     for l in values_mut(r.get_mut("links")) {
         reference(l);
     }
 }
 
 /// A `content` map of Media Type Objects; their `examples` maps stay (valid in 3.0).
-fn content(map: Option<&mut Value>) {
+fn content(cx: &Types, map: Option<&mut Value>) {
     for media in values_mut(map) {
         if let Some(s) = media.get_mut("schema") {
-            schema(s);
+            schema(cx, s);
         }
         for e in values_mut(media.get_mut("examples")) {
             reference(e);
         }
         for enc in values_mut(media.get_mut("encoding")) {
             for h in values_mut(enc.get_mut("headers")) {
-                parameter(h);
+                parameter(cx, h);
             }
         }
     }
 }
 
 /// Converts one Schema Object (and, first, its subschemas) in place.
-fn schema(value: &mut Value) {
+fn schema(cx: &Types, value: &mut Value) {
     // Boolean schemas are 3.1 only.
     if let Value::Bool(b) = *value {
         *value = if b { json!({}) } else { json!({"not": {}}) };
@@ -246,19 +280,19 @@ fn schema(value: &mut Value) {
     }
     // Subschemas first. `properties` is a map of names to schemas: only its values are schemas.
     for s in values_mut(obj.get_mut("properties")) {
-        schema(s);
+        schema(cx, s);
     }
     for key in SUBSCHEMA_KEYWORDS {
         match obj.get_mut(key) {
             // `additionalProperties: true/false` is valid in 3.0.
             Some(Value::Bool(_)) if key == "additionalProperties" => {}
-            Some(s) => schema(s),
+            Some(s) => schema(cx, s),
             None => {}
         }
     }
     for key in SUBSCHEMA_LIST_KEYWORDS {
         for s in members_mut(obj.get_mut(key)) {
-            schema(s);
+            schema(cx, s);
         }
     }
 
@@ -276,8 +310,8 @@ fn schema(value: &mut Value) {
     exclusive_bound(obj, "exclusiveMaximum", "maximum", |new, old| new <= old);
     content_keywords(obj);
     type_array(obj);
-    null_alternatives(obj, "oneOf");
-    null_alternatives(obj, "anyOf");
+    null_alternatives(cx, obj, "oneOf");
+    null_alternatives(cx, obj, "anyOf");
     ref_siblings(obj);
 }
 
@@ -373,7 +407,7 @@ fn type_array(obj: &mut Map<String, Value>) {
 
 /// A `{"type": "null"}` member of `oneOf`/`anyOf` (utoipa's `Option<Ref>`) → `nullable: true`;
 /// a single remaining member is folded into the schema (a `$ref` via `allOf`).
-fn null_alternatives(obj: &mut Map<String, Value>, key: &str) {
+fn null_alternatives(cx: &Types, obj: &mut Map<String, Value>, key: &str) {
     let Some(Value::Array(members)) = obj.get_mut(key) else {
         return;
     };
@@ -392,6 +426,15 @@ fn null_alternatives(obj: &mut Map<String, Value>, key: &str) {
     };
     match <[Value; 1]>::try_from(members) {
         Ok([Value::Object(only)]) if only.contains_key("$ref") => {
+            // 3.0 tools reject `nullable` without a `type`: take the target's.
+            if let Some(ty) = only
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                .and_then(|name| cx.get(name))
+            {
+                obj.entry("type").or_insert(json!(ty));
+            }
             obj.insert("allOf".into(), json!([only]));
         }
         Ok([Value::Object(only)]) => {
