@@ -5,12 +5,10 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, Error, web};
-use utoipa::OpenApi;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi, Url};
 
 use crate::AppState;
-use crate::docs::ApiDoc;
-use crate::handlers::{fallback, refresh};
+use crate::handlers::{docs, fallback, refresh};
 use crate::middleware::catch_panic::catch_panic;
 use crate::middleware::error_fallback::error_model_fallback;
 
@@ -19,6 +17,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Path of the refresh operation.
 pub const REFRESH_PATH: &str = "/ccstore/v1/refresh";
+/// Path of the committed OpenAPI 3.1 document.
+pub const OPENAPI_31_PATH: &str = "/openapi.json";
+/// Path of the committed OpenAPI 3.0.3 document.
+pub const OPENAPI_30_PATH: &str = "/openapi-3.0.json";
 
 /// The application around `state`.
 pub fn build_app(
@@ -38,14 +40,33 @@ pub fn build_app(
         .service(
             web::resource(REFRESH_PATH)
                 .route(web::post().to(refresh::refresh))
-                .default_service(web::to(fallback::post_only)),
+                .default_service(fallback::method_not_allowed("POST")),
+        )
+        .service(
+            web::resource(OPENAPI_31_PATH)
+                .route(web::get().to(docs::openapi_31))
+                .default_service(fallback::method_not_allowed("GET")),
+        )
+        .service(
+            web::resource(OPENAPI_30_PATH)
+                .route(web::get().to(docs::openapi_30))
+                .default_service(fallback::method_not_allowed("GET")),
         )
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
-        .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
+        .service(SwaggerUi::new("/swagger-ui/{_:.*}").config(swagger_ui_config()))
         .default_service(web::to(fallback::not_found))
         .wrap(from_fn(catch_panic))
         .wrap(error_model_fallback())
         .wrap(access_log())
+}
+
+/// Swagger UI offers both committed documents and keeps the token across page reloads.
+fn swagger_ui_config() -> Config<'static> {
+    Config::new([
+        Url::new("ccstore (OpenAPI 3.1)", OPENAPI_31_PATH),
+        Url::new("ccstore (OpenAPI 3.0.3)", OPENAPI_30_PATH),
+    ])
+    .persist_authorization(true)
 }
 
 /// One line per request: method, path (no query, no headers: nothing token-bearing), status and

@@ -1,6 +1,6 @@
 //! Answers for requests no operation takes: unknown paths and wrong methods.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, Route, web};
 
 use crate::errors::ApiError;
 
@@ -9,7 +9,7 @@ pub(crate) async fn not_found() -> Result<HttpResponse, ApiError> {
     Err(ApiError::NotFound)
 }
 
-/// 405 for a method a POST-only resource does not answer.
-pub(crate) async fn post_only() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::MethodNotAllowed { allow: "POST" })
+/// A route answering 405 with `Allow: allow`, for the methods a resource does not take.
+pub(crate) fn method_not_allowed(allow: &'static str) -> Route {
+    web::to(move || async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { allow }) })
 }

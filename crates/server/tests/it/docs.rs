@@ -33,6 +33,65 @@ async fn openapi_json_describes_refresh_its_schemas_and_bearer_auth() {
     assert_eq!(scheme["bearerFormat"], "JWT");
 }
 
+/// A committed file of `openapi/`, read from disk.
+fn committed(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../../openapi/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+#[actix_rt::test]
+async fn both_spec_variants_are_served_byte_identical_to_the_committed_files() {
+    let (app, _) = app().await;
+    for (path, file) in [
+        ("/openapi.json", "openapi.json"),
+        ("/openapi-3.0.json", "openapi-3.0.json"),
+    ] {
+        let response =
+            test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(header(&response, "content-type"), "application/json");
+        let served = test::read_body(response).await;
+        assert!(
+            served.as_ref() == committed(file).as_slice(),
+            "{path} differs from openapi/{file}"
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn the_30_variant_is_openapi_303() {
+    let (app, _) = app().await;
+    let spec: Value = test::call_and_read_body_json(
+        &app,
+        test::TestRequest::get()
+            .uri("/openapi-3.0.json")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(spec["openapi"], "3.0.3");
+    assert_eq!(
+        spec["paths"]["/ccstore/v1/refresh"]["post"]["operationId"],
+        "refresh"
+    );
+}
+
+#[actix_rt::test]
+async fn posting_to_a_spec_is_405_with_allow_get() {
+    let (app, _) = app().await;
+    let response = test::call_service(
+        &app,
+        test::TestRequest::post().uri("/openapi.json").to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(header(&response, "allow"), "GET");
+    let body: Value = test::read_body_json(response).await;
+    crate::support::assert_error_model(&body, 405);
+}
+
 #[actix_rt::test]
 async fn swagger_ui_is_served_from_the_binary_and_points_at_the_spec() {
     let (app, _) = app().await;
@@ -52,7 +111,13 @@ async fn swagger_ui_is_served_from_the_binary_and_points_at_the_spec() {
             .to_request(),
     )
     .await;
-    assert!(String::from_utf8_lossy(&initializer).contains("/openapi.json"));
+    let initializer = String::from_utf8_lossy(&initializer);
+    assert!(initializer.contains("/openapi.json"), "{initializer}");
+    assert!(initializer.contains("/openapi-3.0.json"), "{initializer}");
+    assert!(
+        initializer.contains("persistAuthorization"),
+        "{initializer}"
+    );
 
     let bundle = test::call_service(
         &app,
