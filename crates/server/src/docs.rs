@@ -15,7 +15,7 @@ use ccstore_model::{ErrorModel, RefreshRequest, RefreshResponse};
                        `POST /ccstore/v1/refresh` takes the shopper's current access token as a \
                        Bearer credential and returns its successor. Every error is an `errorModel` \
                        whose `status` is the HTTP status as a string.",
-        contact(name = "ccstore maintainers", url = "https://example.invalid/ccstore"),
+        contact(name = "ccstore maintainers"),
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     servers((url = "/", description = "The ccstore instance serving this document")),

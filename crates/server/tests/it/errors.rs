@@ -4,7 +4,9 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use serde_json::Value;
 
-use crate::support::{app, assert_error_model, header, refresh_request, shopper_token};
+use crate::support::{
+    app, assert_error_model, header, refresh_request, refresh_with, shopper_token,
+};
 
 #[actix_rt::test]
 async fn unknown_paths_are_404_error_models() {
@@ -52,8 +54,7 @@ async fn a_body_over_64_kib_is_413_error_model() {
     let (app, _) = app().await;
     let response = test::call_service(
         &app,
-        refresh_request()
-            .insert_header(("Authorization", format!("Bearer {}", shopper_token())))
+        refresh_with(&shopper_token())
             .insert_header(("Content-Type", "application/json"))
             .set_payload(vec![b' '; 64 * 1024 + 1])
             .to_request(),
@@ -69,8 +70,7 @@ async fn a_body_of_exactly_64_kib_is_accepted() {
     let (app, _) = app().await;
     let response = test::call_service(
         &app,
-        refresh_request()
-            .insert_header(("Authorization", format!("Bearer {}", shopper_token())))
+        refresh_with(&shopper_token())
             .set_payload(vec![b' '; 64 * 1024])
             .to_request(),
     )

@@ -5,8 +5,8 @@ use actix_web::test;
 use serde_json::{Value, json};
 
 use crate::support::{
-    KEY, NOW, TTL, app, claims_of, header, refresh_request, shopper_claims, shopper_token,
-    sign_with,
+    KEY, NOW, TTL, app, claims_of, header, refresh_request, refresh_with, shopper_claims,
+    shopper_token, sign_with,
 };
 
 #[actix_rt::test]
@@ -15,8 +15,7 @@ async fn a_valid_token_is_refreshed_with_the_documented_body_and_no_store_header
     clock.advance(40);
     let response = test::call_service(
         &app,
-        refresh_request()
-            .insert_header(("Authorization", format!("Bearer {}", shopper_token())))
+        refresh_with(&shopper_token())
             .insert_header(("Content-Type", "application/json"))
             .set_payload("{}")
             .to_request(),
@@ -49,13 +48,7 @@ async fn every_claim_of_the_old_token_survives_with_a_fresh_jti() {
     claims["aud"] = json!("storefront");
     claims["jti"] = json!("first");
     let token = sign_with(&json!({"alg": "HS256"}), &claims, KEY);
-    let response = test::call_service(
-        &app,
-        refresh_request()
-            .insert_header(("Authorization", format!("Bearer {token}")))
-            .to_request(),
-    )
-    .await;
+    let response = test::call_service(&app, refresh_with(&token).to_request()).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = test::read_body_json(response).await;
     let renewed = claims_of(body["access_token"].as_str().unwrap());
@@ -88,9 +81,7 @@ async fn the_bodies_real_clients_send_are_all_accepted() {
         (Some("text/plain"), "not json at all"),
     ];
     for (content_type, body) in bodies {
-        let mut request = refresh_request()
-            .insert_header(("Authorization", format!("Bearer {}", shopper_token())))
-            .set_payload(body);
+        let mut request = refresh_with(&shopper_token()).set_payload(body);
         if let Some(content_type) = content_type {
             request = request.insert_header(("Content-Type", content_type));
         }
@@ -138,13 +129,7 @@ async fn a_refreshed_token_keeps_a_session_alive_past_the_first_tokens_expiry() 
     let mut token = shopper_token();
     for _ in 0..5 {
         clock.advance(600);
-        let response = test::call_service(
-            &app,
-            refresh_request()
-                .insert_header(("Authorization", format!("Bearer {token}")))
-                .to_request(),
-        )
-        .await;
+        let response = test::call_service(&app, refresh_with(&token).to_request()).await;
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = test::read_body_json(response).await;
         token = body["access_token"].as_str().unwrap().to_owned();

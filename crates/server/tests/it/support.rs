@@ -89,6 +89,11 @@ pub(crate) fn refresh_request() -> test::TestRequest {
     test::TestRequest::post().uri("/ccstore/v1/refresh")
 }
 
+/// A POST to the refresh path presenting `token` as its Bearer credential.
+pub(crate) fn refresh_with(token: &str) -> test::TestRequest {
+    refresh_request().insert_header(("Authorization", format!("Bearer {token}")))
+}
+
 /// A header's value as text, or "" when absent.
 pub(crate) fn header<B>(response: &ServiceResponse<B>, name: &str) -> String {
     response
