@@ -279,6 +279,15 @@ impl Walk<'_> {
                 }
             }
         }
+        // A generated component that a documented schema uses (as `ErrorItem` for
+        // `errorModel.errors.items`) is part of the documented shape, not an extension.
+        let mut used = BTreeSet::new();
+        for name in doc_schemas.keys() {
+            components_used_by(gen_schemas, name, &mut used);
+        }
+        for name in gen_schemas.keys().filter(|name| !used.contains(*name)) {
+            self.extend(format!("components.schemas.{name}"));
+        }
         let doc_security = object(doc_root.pointer("/components/securitySchemes"));
         for name in object(gen_root.pointer("/components/securitySchemes")).keys() {
             if !doc_security.contains_key(name) {
@@ -782,6 +791,39 @@ fn without(obj: &Map<String, Value>, key: &str) -> Map<String, Value> {
         .collect()
 }
 
+/// Adds `name` and every component schema it references, transitively, to `used`.
+fn components_used_by(schemas: &Map<String, Value>, name: &str, used: &mut BTreeSet<String>) {
+    if !used.insert(name.to_owned()) {
+        return;
+    }
+    let mut references = Vec::new();
+    collect_references(schemas.get(name).unwrap_or(&Value::Null), &mut references);
+    for reference in references {
+        components_used_by(schemas, &reference, used);
+    }
+}
+
+fn collect_references(value: &Value, references: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                match (key.as_str(), item.as_str()) {
+                    ("$ref", Some(target)) => {
+                        if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                            references.push(name.to_owned());
+                        }
+                    }
+                    _ => collect_references(item, references),
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter()
+            .for_each(|item| collect_references(item, references)),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1063,6 +1105,20 @@ mod tests {
         assert_eq!(
             diff(&generated(), &doc, &no_allow()).differences,
             ["components.schemas.unused: missing"]
+        );
+    }
+
+    #[test]
+    fn an_extra_component_schema_is_an_extension_unless_a_documented_one_uses_it() {
+        let mut g = generated();
+        g["components"]["schemas"]["verify_response"] = json!({"type": "object"});
+        g["components"]["schemas"]["Nested"] = json!({"type": "string"});
+        g["components"]["schemas"]["errorModel"]["properties"]["message"] =
+            json!({"$ref": "#/components/schemas/Nested"});
+        let report = diff(&g, &documented(), &no_allow());
+        assert_eq!(
+            report.unlisted_extensions,
+            ["components.schemas.verify_response"]
         );
     }
 

@@ -7,7 +7,8 @@ use serde_json::{Map, Value};
 use crate::TokenError;
 
 /// Claims the service sets itself on every token it issues; values given for them are not used.
-pub const SERVICE_CLAIMS: [&str; 6] = ["sub", "iss", "iat", "exp", "nbf", "jti"];
+pub const SERVICE_CLAIMS: [&str; 8] =
+    ["sub", "iss", "iat", "exp", "nbf", "jti", "sid", "auth_time"];
 
 /// The claims of a verified token.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -26,6 +27,12 @@ pub struct Claims {
     /// Token id, unique per issued token.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
+    /// Session id, shared by every token descended from one login through refreshes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+    /// When the session started (the login), seconds since the epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub auth_time: Option<u64>,
     /// Every other claim, as sent.
     #[serde(flatten)]
     pub other: Map<String, Value>,
@@ -40,8 +47,17 @@ pub(crate) struct IncomingClaims {
     exp: Option<u64>,
     nbf: Option<u64>,
     jti: Option<String>,
+    sid: Option<String>,
+    auth_time: Option<u64>,
     #[serde(flatten)]
     other: Map<String, Value>,
+}
+
+impl Claims {
+    /// When the token's session started: `auth_time`, or for a token minted without one, its `iat`.
+    pub fn session_start(&self) -> u64 {
+        self.auth_time.unwrap_or(self.iat)
+    }
 }
 
 impl TryFrom<IncomingClaims> for Claims {
@@ -55,6 +71,8 @@ impl TryFrom<IncomingClaims> for Claims {
             exp: incoming.exp.ok_or(TokenError::MissingClaim("exp"))?,
             nbf: incoming.nbf,
             jti: incoming.jti,
+            sid: incoming.sid,
+            auth_time: incoming.auth_time,
             other: incoming.other,
         })
     }

@@ -30,17 +30,26 @@ pub enum TokenError {
     /// `nbf` is still in the future.
     #[error("the token is not valid yet")]
     NotYetValid,
+    /// The session reached its absolute lifetime (`auth_time` + the configured maximum).
+    #[error("the session reached its maximum lifetime; log in again")]
+    SessionLifetimeReached,
+    /// The session was ended by a logout, or revoked after a replay.
+    #[error("the session has ended")]
+    Revoked,
+    /// The token was refreshed before, outside the grace window: presumed stolen, so its whole
+    /// session is now revoked.
+    #[error("the token was already refreshed; the session is revoked as a precaution")]
+    Replayed,
     /// The successor token could not be signed; a server fault, not the client's.
     #[error("the token could not be signed")]
     Signing,
+    /// The session store could not be reached in time: the token cannot be checked, so it is not
+    /// accepted (fail closed); the client may retry.
+    #[error("the session store is unavailable")]
+    StoreUnavailable,
 }
 
 impl TokenError {
-    /// Whether the fault is the server's rather than the presented token's.
-    pub fn is_server_fault(&self) -> bool {
-        matches!(self, Self::Signing)
-    }
-
     /// Whether a token was presented at all (RFC 6750 asks for `error="invalid_token"` then).
     pub fn token_was_sent(&self) -> bool {
         !matches!(self, Self::Missing)

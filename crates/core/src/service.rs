@@ -20,6 +20,8 @@ pub struct TokenPolicy {
     pub ttl: u64,
     /// Seconds of clock skew tolerated on `exp` and `nbf`.
     pub leeway: u64,
+    /// Absolute session lifetime in seconds from `auth_time`; `None` for no cap.
+    pub session_max: Option<u64>,
 }
 
 /// A signed token and the seconds until it expires.
@@ -66,6 +68,11 @@ impl TokenService {
         &self.policy
     }
 
+    /// The current time on the service's clock.
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
     /// The claims of `token` if it is an HS256 JWT signed with the key, from the configured
     /// issuer, with `sub`, `iat` and `exp`, not expired and not before its `nbf`.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
@@ -87,16 +94,32 @@ impl TokenService {
         {
             return Err(TokenError::NotYetValid);
         }
+        if now >= self.session_end(&claims) {
+            return Err(TokenError::SessionLifetimeReached);
+        }
         Ok(claims)
     }
 
-    /// The successor of `token`: its claims with a fresh `iat`, `exp` and `jti`.
-    pub fn refresh(&self, token: &str) -> Result<IssuedToken, TokenError> {
-        self.issue(self.verify(token)?)
+    /// The successor of a verified token: its claims with a fresh `iat`, `exp` and `jti`, in
+    /// session `sid`, never outliving the session's absolute lifetime.
+    pub fn successor(&self, claims: Claims, sid: String) -> Result<IssuedToken, TokenError> {
+        let session_start = claims.session_start();
+        self.issue(Claims {
+            sid: Some(sid),
+            auth_time: Some(session_start),
+            ..claims
+        })
     }
 
-    /// A new token for `sub` carrying `other` claims; the service's own claims
-    /// ([`SERVICE_CLAIMS`]) in `other` are ignored.
+    /// When the session of `claims` can no longer be refreshed; `u64::MAX` without a cap.
+    fn session_end(&self, claims: &Claims) -> u64 {
+        self.policy
+            .session_max
+            .map_or(u64::MAX, |max| claims.session_start().saturating_add(max))
+    }
+
+    /// A new token for `sub` carrying `other` claims, starting a new session now; the service's
+    /// own claims ([`SERVICE_CLAIMS`]) in `other` are ignored.
     pub fn mint(
         &self,
         sub: &str,
@@ -110,23 +133,31 @@ impl TokenService {
             exp: 0,
             nbf: None,
             jti: None,
+            sid: Some(Uuid::new_v4().to_string()),
+            auth_time: Some(self.clock.now()),
             other,
         })
     }
 
-    /// Signs `claims` as a new token issued now. `nbf` is dropped: the new token is valid from its
-    /// `iat`.
+    /// Signs `claims` as a new token issued now, with a new `jti`, living the TTL or until its
+    /// session ends, whichever is first. `nbf` is dropped: the new token is valid from its `iat`.
     fn issue(&self, mut claims: Claims) -> Result<IssuedToken, TokenError> {
         let now = self.clock.now();
+        let exp = now
+            .saturating_add(self.policy.ttl)
+            .min(self.session_end(&claims));
+        if exp <= now {
+            return Err(TokenError::SessionLifetimeReached);
+        }
         claims.iat = now;
-        claims.exp = now.saturating_add(self.policy.ttl);
+        claims.exp = exp;
         claims.nbf = None;
         claims.jti = Some(Uuid::new_v4().to_string());
         let token = jsonwebtoken::encode(&self.header, &claims, &self.key.encoding)
             .map_err(|_| TokenError::Signing)?;
         Ok(IssuedToken {
             token,
-            expires_in: self.policy.ttl,
+            expires_in: exp - now,
         })
     }
 }

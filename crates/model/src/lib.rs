@@ -4,6 +4,8 @@
 
 mod error_model;
 mod refresh;
+mod session;
 
 pub use error_model::{ErrorItem, ErrorModel};
 pub use refresh::{RefreshRequest, RefreshResponse, TOKEN_TYPE_BEARER};
+pub use session::{LogoutRequest, LogoutResponse, VerifyRequest, VerifyResponse};

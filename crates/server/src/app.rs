@@ -8,7 +8,7 @@ use actix_web::{App, Error, web};
 use utoipa_swagger_ui::{Config, SwaggerUi, Url};
 
 use crate::AppState;
-use crate::handlers::{docs, fallback, refresh};
+use crate::handlers::{docs, fallback, logout, refresh, verify};
 use crate::middleware::catch_panic::catch_panic;
 use crate::middleware::error_fallback::error_model_fallback;
 
@@ -17,6 +17,10 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Path of the refresh operation.
 pub const REFRESH_PATH: &str = "/ccstore/v1/refresh";
+/// Path of the verify operation.
+pub const VERIFY_PATH: &str = "/ccstore/v1/verify";
+/// Path of the logout operation.
+pub const LOGOUT_PATH: &str = "/ccstore/v1/logout";
 /// Path of the committed OpenAPI 3.1 document.
 pub const OPENAPI_31_PATH: &str = "/openapi.json";
 /// Path of the committed OpenAPI 3.0.3 document.
@@ -40,6 +44,16 @@ pub fn build_app(
         .service(
             web::resource(REFRESH_PATH)
                 .route(web::post().to(refresh::refresh))
+                .default_service(fallback::method_not_allowed("POST")),
+        )
+        .service(
+            web::resource(VERIFY_PATH)
+                .route(web::post().to(verify::verify))
+                .default_service(fallback::method_not_allowed("POST")),
+        )
+        .service(
+            web::resource(LOGOUT_PATH)
+                .route(web::post().to(logout::logout))
                 .default_service(fallback::method_not_allowed("POST")),
         )
         .service(

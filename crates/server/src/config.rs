@@ -79,6 +79,49 @@ pub struct Settings {
     /// Worker threads [default: the CPUs available].
     #[arg(long, env = "CCSTORE_WORKERS", global = true)]
     pub workers: Option<NonZeroUsize>,
+    /// Absolute session lifetime in seconds from login; refreshes never go past it. 0 turns the
+    /// cap off. The default, 12 h, is NIST SP 800-63B's AAL2 reauthentication bound.
+    #[arg(
+        long,
+        env = "CCSTORE_SESSION_MAX",
+        default_value_t = 43_200,
+        global = true
+    )]
+    pub session_max: u64,
+    /// Refresh-once rule: a refreshed token presented again after the grace window revokes its
+    /// session as stolen. `off` refreshes any valid token any number of times, as OCC does.
+    #[arg(long, env = "CCSTORE_REUSE_DETECTION", value_enum, default_value_t = Switch::On, global = true)]
+    pub reuse_detection: Switch,
+    /// Seconds after a token's first refresh during which it may be refreshed again (tabs racing).
+    #[arg(long, env = "CCSTORE_REUSE_GRACE", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub reuse_grace: u64,
+    /// Redis URL (`redis://[:password@]host:port[/db]`) for session state shared by several
+    /// instances. Without it, state is kept in this process.
+    #[arg(long, env = "CCSTORE_REDIS_URL", hide_env_values = true, global = true)]
+    pub redis_url: Option<String>,
+    /// Milliseconds a Redis call may take before the request is answered 503.
+    #[arg(long, env = "CCSTORE_STORE_TIMEOUT_MS", default_value_t = 500, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub store_timeout_ms: u64,
+    /// Entries the in-process store holds at most, per kind (revocations, refresh markers); when
+    /// full of live entries, requests that need a new one are answered 503 (fail closed).
+    #[arg(
+        long,
+        env = "CCSTORE_MEMORY_STORE_CAPACITY",
+        default_value_t = 1_000_000,
+        global = true
+    )]
+    pub memory_store_capacity: usize,
+}
+
+/// A feature switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Switch {
+    /// Enabled.
+    On,
+    /// Disabled.
+    Off,
 }
 
 /// Parses `name=value` (a string) or `name:=json` (any JSON value).
@@ -140,6 +183,10 @@ mod tests {
         assert_eq!(cli.settings.issuer, "storefrontUI");
         assert_eq!(cli.settings.token_ttl, 930);
         assert_eq!(cli.settings.leeway, 0);
+        assert_eq!(cli.settings.session_max, 43_200);
+        assert_eq!(cli.settings.reuse_detection, Switch::On);
+        assert_eq!(cli.settings.reuse_grace, 30);
+        assert!(cli.settings.redis_url.is_none());
         assert!(cli.command.is_none());
     }
 

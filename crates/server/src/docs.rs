@@ -2,9 +2,12 @@
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, RefOr, Required};
-use utoipa::{Modify, OpenApi};
+use utoipa::{IntoResponses, Modify, OpenApi};
 
-use ccstore_model::{ErrorModel, RefreshRequest, RefreshResponse};
+use ccstore_model::{
+    ErrorModel, LogoutRequest, LogoutResponse, RefreshRequest, RefreshResponse, VerifyRequest,
+    VerifyResponse,
+};
 
 /// The service's OpenAPI document.
 #[derive(Debug, OpenApi)]
@@ -20,11 +23,66 @@ use ccstore_model::{ErrorModel, RefreshRequest, RefreshResponse};
     ),
     servers((url = "/", description = "The ccstore instance serving this document")),
     tags((name = "Authentication", description = "Keep a shopper's session alive with short-lived access tokens.")),
-    paths(crate::handlers::refresh::refresh),
-    components(schemas(RefreshRequest, RefreshResponse, ErrorModel)),
+    paths(
+        crate::handlers::refresh::refresh,
+        crate::handlers::verify::verify,
+        crate::handlers::logout::logout,
+    ),
+    components(schemas(
+        RefreshRequest,
+        RefreshResponse,
+        ErrorModel,
+        VerifyRequest,
+        VerifyResponse,
+        LogoutRequest,
+        LogoutResponse,
+    )),
     modifiers(&BearerAuth, &BodiesAreOptional),
 )]
 pub struct ApiDoc;
+
+/// The error answers every token operation shares, all `errorModel`.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "only read by the OpenAPI derive")]
+pub(crate) enum ErrorResponses {
+    /// The token was refused.
+    #[response(
+        status = 401,
+        description = "The token is missing, malformed, forged, expired, from another issuer, or its session has ended.",
+        example = json!({
+            "status": "401",
+            "errorCode": "00001000",
+            "message": "The user is not authenticated.",
+            "devMessage": "the token has expired",
+            "type": "https://www.rfc-editor.org/rfc/rfc9110#status.401"
+        })
+    )]
+    Unauthenticated(ErrorModel),
+    /// The session store could not be reached.
+    #[response(
+        status = 503,
+        description = "The session store is unreachable; retry after `Retry-After` seconds.",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying.")),
+        example = json!({
+            "status": "503",
+            "message": "The service is temporarily unavailable; retry later.",
+            "devMessage": "the session store is unavailable",
+            "type": "https://www.rfc-editor.org/rfc/rfc9110#status.503"
+        })
+    )]
+    StoreUnavailable(ErrorModel),
+    /// Anything else.
+    #[response(
+        status = "default",
+        description = "The error response",
+        example = json!({
+            "status": "405",
+            "message": "This method is not allowed on this resource.",
+            "type": "https://www.rfc-editor.org/rfc/rfc9110#status.405"
+        })
+    )]
+    Other(ErrorModel),
+}
 
 /// Declares the `bearerAuth` scheme: an HTTP bearer JWT, as Swagger UI's Authorize button takes it.
 struct BearerAuth;

@@ -1,5 +1,6 @@
 //! The one mapping from failures to HTTP: every error the server answers with, whatever layer it
-//! comes from (token rules, routing, extractors, panics), becomes an `errorModel` body here.
+//! comes from (token and session rules, the session store, routing, extractors, panics), becomes
+//! an `errorModel` body here.
 
 use std::fmt;
 
@@ -13,11 +14,13 @@ use ccstore_model::ErrorModel;
 pub const NOT_AUTHENTICATED_CODE: &str = "00001000";
 /// OCC's message for every rejected token.
 pub const NOT_AUTHENTICATED_MESSAGE: &str = "The user is not authenticated.";
+/// Seconds a client should wait before retrying when the session store is unreachable.
+pub const STORE_RETRY_AFTER_SECONDS: u32 = 1;
 
 /// Everything the server can answer with besides success.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
-    /// The token was missing or refused.
+    /// The token was missing or refused, or could not be checked.
     Token(TokenError),
     /// No route matches the path.
     NotFound,
@@ -38,21 +41,25 @@ pub(crate) struct ErrorModelBody;
 
 impl ApiError {
     fn message(&self) -> &'static str {
-        match self {
-            Self::Token(error) if error.is_server_fault() => "An internal error occurred.",
-            Self::Token(_) => NOT_AUTHENTICATED_MESSAGE,
-            Self::NotFound => "No resource exists at this path.",
-            Self::MethodNotAllowed { .. } => "This method is not allowed on this resource.",
-            Self::Status(status) => status.canonical_reason().unwrap_or("Request failed."),
-            Self::Panic => "An internal error occurred.",
+        match self.status_code() {
+            StatusCode::UNAUTHORIZED => NOT_AUTHENTICATED_MESSAGE,
+            StatusCode::NOT_FOUND => "No resource exists at this path.",
+            StatusCode::METHOD_NOT_ALLOWED => "This method is not allowed on this resource.",
+            StatusCode::SERVICE_UNAVAILABLE => {
+                "The service is temporarily unavailable; retry later."
+            }
+            StatusCode::INTERNAL_SERVER_ERROR => "An internal error occurred.",
+            status => status.canonical_reason().unwrap_or("Request failed."),
         }
     }
 
     fn body(&self) -> ErrorModel {
         let status = self.status_code();
         let (error_code, dev_message) = match self {
-            Self::Token(error) if error.is_server_fault() => (None, None),
-            Self::Token(error) => (Some(NOT_AUTHENTICATED_CODE), Some(error.to_string())),
+            Self::Token(error) if status == StatusCode::UNAUTHORIZED => {
+                (Some(NOT_AUTHENTICATED_CODE), Some(error.to_string()))
+            }
+            Self::Token(error @ TokenError::StoreUnavailable) => (None, Some(error.to_string())),
             _ => (None, None),
         };
         ErrorModel {
@@ -97,24 +104,28 @@ impl From<TokenError> for ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Token(error) if error.is_server_fault() => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Token(TokenError::Signing) | Self::Panic => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Token(TokenError::StoreUnavailable) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Token(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Status(status) => *status,
-            Self::Panic => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
-        let mut response = HttpResponseBuilder::new(self.status_code());
+        let status = self.status_code();
+        let mut response = HttpResponseBuilder::new(status);
         no_store(&mut response);
         match self {
-            Self::Token(error) if !error.is_server_fault() => {
+            Self::Token(error) if status == StatusCode::UNAUTHORIZED => {
                 response.insert_header((header::WWW_AUTHENTICATE, Self::challenge(error)));
             }
             Self::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, *allow));
+            }
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => {
+                response.insert_header((header::RETRY_AFTER, STORE_RETRY_AFTER_SECONDS));
             }
             _ => {}
         }

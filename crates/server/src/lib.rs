@@ -1,5 +1,6 @@
 //! ccstore's HTTP server: the actix-web application serving Oracle Commerce Cloud's
-//! `POST /ccstore/v1/refresh`, its configuration, and the one place errors become HTTP answers.
+//! `POST /ccstore/v1/refresh` and its siblings, its configuration, the session stores, and the one
+//! place errors become HTTP answers.
 
 pub mod app;
 pub mod config;
@@ -9,6 +10,7 @@ mod handlers;
 mod middleware;
 pub mod startup;
 pub mod state;
+pub mod store;
 
 pub use app::build_app;
 pub use state::AppState;

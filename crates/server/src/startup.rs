@@ -4,13 +4,18 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix_web::HttpServer;
-use ccstore_core::{HmacKey, KeyError, SystemClock, TokenError, TokenPolicy, TokenService};
+use ccstore_core::{
+    HmacKey, KeyError, MemoryStore, ReuseDetection, Sessions, SystemClock, TokenError, TokenPolicy,
+    TokenService,
+};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
-use crate::config::Settings;
+use crate::config::{Settings, Switch};
+use crate::store::{RedisStore, Store};
 use crate::{AppState, build_app};
 
 /// Why the server could not start or mint.
@@ -41,6 +46,9 @@ pub enum StartupError {
     /// A token could not be signed.
     #[error("{0}")]
     Token(#[from] TokenError),
+    /// The Redis URL is unusable.
+    #[error("CCSTORE_REDIS_URL is not a usable Redis URL: {0}")]
+    Redis(String),
     /// The listener failed.
     #[error("cannot serve on {bind}: {source}")]
     Serve {
@@ -96,8 +104,37 @@ pub fn token_service(settings: &Settings, key: HmacKey) -> TokenService {
         issuer: settings.issuer.clone(),
         ttl: settings.token_ttl,
         leeway: settings.leeway,
+        session_max: (settings.session_max > 0).then_some(settings.session_max),
     };
     TokenService::new(key, policy, Arc::new(SystemClock))
+}
+
+/// The session rules of `settings` over `tokens`, with the configured store. Redis connects
+/// lazily: the server starts, and answers 503, while Redis is down.
+pub fn sessions(
+    settings: &Settings,
+    tokens: TokenService,
+) -> Result<Sessions<Store>, StartupError> {
+    let store = match &settings.redis_url {
+        Some(url) => {
+            let deadline = Duration::from_millis(settings.store_timeout_ms);
+            Store::Redis(
+                RedisStore::new(url, deadline)
+                    .map_err(|error| StartupError::Redis(error.to_string()))?,
+            )
+        }
+        None => Store::Memory(MemoryStore::new(
+            settings.memory_store_capacity,
+            Arc::new(SystemClock),
+        )),
+    };
+    let reuse = match settings.reuse_detection {
+        Switch::On => ReuseDetection::On {
+            grace: settings.reuse_grace,
+        },
+        Switch::Off => ReuseDetection::Off,
+    };
+    Ok(Sessions::new(tokens, store, reuse))
 }
 
 /// A token for `sub` with `claims`, signed with the configured key.
@@ -124,7 +161,19 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     } else {
         None
     };
-    let state = AppState { tokens };
+    let state = AppState {
+        sessions: Arc::new(sessions(&settings, tokens)?),
+    };
+    log::info!(
+        "session store: {}; replay detection {:?}; session max {} s (0 = none)",
+        if settings.redis_url.is_some() {
+            "Redis"
+        } else {
+            "in process (one instance only)"
+        },
+        settings.reuse_detection,
+        settings.session_max
+    );
     let workers = settings
         .workers
         .or_else(|| std::thread::available_parallelism().ok())

@@ -1,10 +1,15 @@
-//! What every handler shares: the token service, built once at start-up.
+//! What every handler shares: the session rules over the token service and the configured store,
+//! built once at start-up and shared by every worker.
 
-use ccstore_core::TokenService;
+use std::sync::Arc;
 
-/// Shared, read-only application state.
+use ccstore_core::Sessions;
+
+use crate::store::Store;
+
+/// Shared application state.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    /// Verifies and issues tokens.
-    pub tokens: TokenService,
+    /// Verifies, refreshes and ends sessions.
+    pub sessions: Arc<Sessions<Store>>,
 }

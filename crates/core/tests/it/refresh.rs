@@ -4,19 +4,21 @@ use ccstore_core::TokenError;
 use serde_json::json;
 
 use crate::handmade::{open, shopper_claims, sign};
-use crate::{KEY, NOW, TTL, service};
+use crate::{KEY, NOW, TTL, now, sessions};
 
 #[test]
 fn refresh_keeps_every_claim_and_renews_iat_exp_and_jti() {
-    let (service, clock) = service();
+    let (sessions, clock) = sessions();
     let mut claims = shopper_claims(NOW - 100, 900);
     claims["com.oracle.atg.cloud.commerce.roles"] = json!(["admin", "shopper"]);
     claims["occs.admin.profileId"] = json!("p1");
     claims["jti"] = json!("old-id");
+    claims["sid"] = json!("session-1");
+    claims["auth_time"] = json!(NOW - 500);
     claims["aud"] = json!(["a", "b"]);
     clock.set(NOW + 5);
 
-    let issued = service.refresh(&sign(&claims, KEY)).unwrap();
+    let issued = now(sessions.refresh(&sign(&claims, KEY))).unwrap();
     assert_eq!(issued.expires_in, TTL);
     let (header, renewed) = open(&issued.token, KEY);
     assert_eq!(header["alg"], "HS256");
@@ -33,31 +35,42 @@ fn refresh_keeps_every_claim_and_renews_iat_exp_and_jti() {
 
 #[test]
 fn each_refresh_gets_a_new_jti() {
-    let (service, _) = service();
-    let token = sign(&shopper_claims(NOW, 900), KEY);
-    let first = open(&service.refresh(&token).unwrap().token, KEY).1;
-    let second = open(&service.refresh(&token).unwrap().token, KEY).1;
+    let (sessions, _) = sessions();
+    let first = open(
+        &now(sessions.refresh(&sign(&shopper_claims(NOW, 900), KEY)))
+            .unwrap()
+            .token,
+        KEY,
+    )
+    .1;
+    let second = open(
+        &now(sessions.refresh(&sign(&shopper_claims(NOW, 901), KEY)))
+            .unwrap()
+            .token,
+        KEY,
+    )
+    .1;
     assert!(first["jti"].as_str().is_some_and(|jti| jti.len() >= 32));
     assert_ne!(first["jti"], second["jti"]);
 }
 
 #[test]
 fn a_refreshed_token_drops_nbf_and_refreshes_again() {
-    let (service, clock) = service();
+    let (sessions, clock) = sessions();
     let mut claims = shopper_claims(NOW, 900);
     claims["nbf"] = json!(NOW);
-    let first = service.refresh(&sign(&claims, KEY)).unwrap();
+    let first = now(sessions.refresh(&sign(&claims, KEY))).unwrap();
     assert!(open(&first.token, KEY).1.get("nbf").is_none());
     clock.advance(TTL - 1);
-    let second = service.refresh(&first.token).unwrap();
+    let second = now(sessions.refresh(&first.token)).unwrap();
     clock.advance(TTL - 1);
-    assert!(service.verify(&second.token).is_ok());
+    assert!(now(sessions.verify(&second.token)).is_ok());
 }
 
 #[test]
 fn an_expired_token_is_not_refreshed() {
-    let (service, clock) = service();
+    let (sessions, clock) = sessions();
     let token = sign(&shopper_claims(NOW, 900), KEY);
     clock.set(NOW + 900);
-    assert_eq!(service.refresh(&token), Err(TokenError::Expired));
+    assert_eq!(now(sessions.refresh(&token)), Err(TokenError::Expired));
 }

@@ -4,7 +4,7 @@ use ccstore_core::TokenError;
 use serde_json::json;
 
 use crate::handmade::{shopper_claims, sign, sign_with_header};
-use crate::{ISSUER, KEY, NOW, service, service_with_leeway};
+use crate::{ISSUER, KEY, NOW, policy, service, service_with};
 
 #[test]
 fn a_handmade_token_verifies_with_every_claim_kept() {
@@ -130,7 +130,10 @@ fn a_token_is_valid_until_the_second_before_exp() {
 
 #[test]
 fn leeway_extends_exp_and_nbf_by_its_seconds() {
-    let (service, clock) = service_with_leeway(30);
+    let (service, clock) = service_with(ccstore_core::TokenPolicy {
+        leeway: 30,
+        ..policy()
+    });
     let token = sign(&shopper_claims(NOW, 900), KEY);
     clock.set(NOW + 929);
     assert!(service.verify(&token).is_ok());

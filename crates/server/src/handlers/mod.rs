@@ -3,5 +3,7 @@
 pub(crate) mod bearer;
 pub(crate) mod docs;
 pub(crate) mod fallback;
+pub(crate) mod logout;
 pub(crate) mod refresh;
 pub(crate) mod responses;
+pub(crate) mod verify;

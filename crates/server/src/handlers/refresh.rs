@@ -1,9 +1,10 @@
-//! `POST /ccstore/v1/refresh`: the presented token in, its successor out.
+//! `POST /ccstore/v1/refresh`: the presented token in, its successor (same session) out.
 
 use actix_web::web;
-use ccstore_model::{ErrorModel, RefreshRequest, RefreshResponse};
+use ccstore_model::{RefreshRequest, RefreshResponse};
 
 use crate::AppState;
+use crate::docs::ErrorResponses;
 use crate::errors::ApiError;
 use crate::handlers::bearer::BearerToken;
 use crate::handlers::responses::NoStoreJson;
@@ -28,20 +29,7 @@ use crate::handlers::responses::NoStoreJson;
              "token_type": "bearer",
              "expires_in": 930
          })),
-        (status = 401, description = "The token is missing, malformed, forged, expired or from another issuer.", body = ErrorModel,
-         example = json!({
-             "status": "401",
-             "errorCode": "00001000",
-             "message": "The user is not authenticated.",
-             "devMessage": "the token has expired",
-             "type": "https://www.rfc-editor.org/rfc/rfc9110#status.401"
-         })),
-        (status = "default", description = "The error response", body = ErrorModel,
-         example = json!({
-             "status": "405",
-             "message": "This method is not allowed on this resource.",
-             "type": "https://www.rfc-editor.org/rfc/rfc9110#status.405"
-         })),
+        ErrorResponses,
     ),
     security(("bearerAuth" = [])),
 )]
@@ -51,7 +39,7 @@ pub(crate) async fn refresh(
     // Read so that the body limit applies; what clients send here (`{}`, a form, nothing) is ignored.
     _body: web::Bytes,
 ) -> Result<NoStoreJson<RefreshResponse>, ApiError> {
-    let issued = state.tokens.refresh(&token.0)?;
+    let issued = state.sessions.refresh(&token.0).await?;
     Ok(NoStoreJson(RefreshResponse::bearer(
         issued.token,
         issued.expires_in,

@@ -8,7 +8,10 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ccstore_core::{HmacKey, ManualClock, TokenPolicy, TokenService};
+use ccstore_core::{
+    HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenPolicy, TokenService,
+};
+use ccstore_server::store::Store;
 use ccstore_server::{AppState, build_app};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
@@ -18,17 +21,36 @@ pub(crate) const KEY: &[u8] = b"server-test-key-0123456789-0123456789";
 pub(crate) const ISSUER: &str = "storefrontUI";
 pub(crate) const NOW: u64 = 1_800_000_000;
 pub(crate) const TTL: u64 = 930;
+pub(crate) const SESSION_MAX: u64 = 43_200;
+pub(crate) const GRACE: u64 = 30;
 
-/// Application state with the test key and issuer, on `clock`.
-pub(crate) fn state(clock: &ManualClock) -> AppState {
-    let policy = TokenPolicy {
+/// The test policy: test issuer and TTL, no leeway, the default 12 h session cap.
+pub(crate) fn policy() -> TokenPolicy {
+    TokenPolicy {
         issuer: ISSUER.to_owned(),
         ttl: TTL,
         leeway: 0,
-    };
-    AppState {
-        tokens: TokenService::new(HmacKey::new(KEY).unwrap(), policy, Arc::new(clock.clone())),
+        session_max: Some(SESSION_MAX),
     }
+}
+
+/// The token service under `policy` on `clock`.
+pub(crate) fn tokens(policy: TokenPolicy, clock: &ManualClock) -> TokenService {
+    TokenService::new(HmacKey::new(KEY).unwrap(), policy, Arc::new(clock.clone()))
+}
+
+/// Application state with `store`, replay detection with the default grace, on `clock`.
+pub(crate) fn state_with(store: Store, policy: TokenPolicy, clock: &ManualClock) -> AppState {
+    let reuse = ReuseDetection::On { grace: GRACE };
+    AppState {
+        sessions: Arc::new(Sessions::new(tokens(policy, clock), store, reuse)),
+    }
+}
+
+/// Application state with the in-process store and the test policy, on `clock`.
+pub(crate) fn state(clock: &ManualClock) -> AppState {
+    let store = Store::Memory(MemoryStore::new(10_000, Arc::new(clock.clone())));
+    state_with(store, policy(), clock)
 }
 
 /// The application under test and the clock it reads.

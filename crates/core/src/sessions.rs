@@ -1,0 +1,145 @@
+//! Session rules on top of the token rules: logout ends a whole session, a refreshed token is not
+//! refreshed again (RFC 9700 rotation with reuse detection, adapted to OCC's refresh with the
+//! access token), and state lives in a [`SessionStore`] shared by every instance.
+
+use std::borrow::Cow;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+
+use crate::store::{RefreshClaim, SessionStore, StoreError};
+use crate::{Claims, IssuedToken, TokenError, TokenService};
+
+/// Whether an already refreshed token may be refreshed again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReuseDetection {
+    /// Any valid token refreshes, as OCC does.
+    Off,
+    /// A token refreshes once; again within `grace` seconds of its first refresh (tabs racing),
+    /// and after that its session is revoked as stolen.
+    On {
+        /// Seconds after the first refresh during which a second one is still honoured.
+        grace: u64,
+    },
+}
+
+/// Tokens and the sessions they belong to.
+#[derive(Debug)]
+pub struct Sessions<S> {
+    tokens: TokenService,
+    store: S,
+    reuse: ReuseDetection,
+}
+
+impl From<StoreError> for TokenError {
+    fn from(_: StoreError) -> Self {
+        Self::StoreUnavailable
+    }
+}
+
+impl<S: SessionStore> Sessions<S> {
+    /// Session rules over `tokens`, with state in `store`.
+    pub fn new(tokens: TokenService, store: S, reuse: ReuseDetection) -> Self {
+        Self {
+            tokens,
+            store,
+            reuse,
+        }
+    }
+
+    /// The token rules.
+    pub fn tokens(&self) -> &TokenService {
+        &self.tokens
+    }
+
+    /// The store holding the state.
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// The claims of `token` if it is valid and its session alive. Consumes nothing.
+    pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        let claims = self.tokens.verify(token)?;
+        let (sid, _) = identities(&claims, token);
+        if self.store.is_revoked(&sid).await? {
+            return Err(TokenError::Revoked);
+        }
+        Ok(claims)
+    }
+
+    /// The successor of `token`, in the same session.
+    pub async fn refresh(&self, token: &str) -> Result<IssuedToken, TokenError> {
+        let claims = self.tokens.verify(token)?;
+        let (sid, token_id) = identities(&claims, token);
+        match self.reuse {
+            ReuseDetection::Off => {
+                if self.store.is_revoked(&sid).await? {
+                    return Err(TokenError::Revoked);
+                }
+            }
+            ReuseDetection::On { grace } => {
+                let now = self.tokens.now();
+                let marker_ttl = self.remaining_life(&claims, now);
+                match self
+                    .store
+                    .claim_refresh(&sid, &token_id, now, marker_ttl)
+                    .await?
+                {
+                    RefreshClaim::SessionRevoked => return Err(TokenError::Revoked),
+                    RefreshClaim::First => {}
+                    RefreshClaim::RefreshedAt(first) if now <= first.saturating_add(grace) => {}
+                    RefreshClaim::RefreshedAt(_) => {
+                        self.store
+                            .revoke(&sid, self.revocation_ttl(&claims, now))
+                            .await?;
+                        return Err(TokenError::Replayed);
+                    }
+                }
+            }
+        }
+        let sid = sid.into_owned();
+        self.tokens.successor(claims, sid)
+    }
+
+    /// Ends the session of `token` everywhere: every token descended from the same login is
+    /// refused from now on.
+    pub async fn logout(&self, token: &str) -> Result<(), TokenError> {
+        let claims = self.verify(token).await?;
+        let (sid, _) = identities(&claims, token);
+        let now = self.tokens.now();
+        Ok(self
+            .store
+            .revoke(&sid, self.revocation_ttl(&claims, now))
+            .await?)
+    }
+
+    /// Seconds until the token presented, with the clock-skew leeway, can no longer be used.
+    fn remaining_life(&self, claims: &Claims, now: u64) -> u64 {
+        let leeway = self.tokens.policy().leeway;
+        claims.exp.saturating_add(leeway).saturating_sub(now).max(1)
+    }
+
+    /// Seconds a revocation must last: until no token of the session can be used any more. The
+    /// newest token of the session was issued at most now, so lives at most a TTL, or as long as
+    /// the token presented if that is longer; never beyond the session's absolute lifetime.
+    fn revocation_ttl(&self, claims: &Claims, now: u64) -> u64 {
+        let policy = self.tokens.policy();
+        let tokens_left = self
+            .remaining_life(claims, now)
+            .max(policy.ttl + policy.leeway);
+        let session_left = policy.session_max.map_or(u64::MAX, |max| {
+            (claims.session_start() + max + policy.leeway).saturating_sub(now)
+        });
+        tokens_left.min(session_left).max(1)
+    }
+}
+
+/// The session and token ids of a verified token: its `sid` and `jti`, or for a token minted
+/// elsewhere without them, a digest of the token (never the token itself: ids are stored).
+fn identities<'c>(claims: &'c Claims, token: &str) -> (Cow<'c, str>, Cow<'c, str>) {
+    let digest = || Cow::Owned(URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes())));
+    let sid = claims.sid.as_deref().map_or_else(digest, Cow::Borrowed);
+    let token_id = claims.jti.as_deref().map_or_else(digest, Cow::Borrowed);
+    (sid, token_id)
+}

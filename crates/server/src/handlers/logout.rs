@@ -1,0 +1,40 @@
+//! `POST /ccstore/v1/logout`: end the presented token's whole session, on every instance.
+
+use actix_web::web;
+use ccstore_model::{LogoutRequest, LogoutResponse};
+
+use crate::AppState;
+use crate::docs::ErrorResponses;
+use crate::errors::ApiError;
+use crate::handlers::bearer::BearerToken;
+use crate::handlers::responses::NoStoreJson;
+
+/// Logout
+///
+/// End the session of the presented access token: every token descended from the same login is
+/// refused from then on, on every instance.
+#[utoipa::path(
+    post,
+    path = "/ccstore/v1/logout",
+    operation_id = "logout",
+    tag = "Authentication",
+    request_body(
+        content = Option<LogoutRequest>,
+        content_type = "application/json",
+        description = "Nothing: the Bearer token is the whole request. `{}`, no body, or any other body is accepted and ignored.",
+    ),
+    responses(
+        (status = 200, description = "The session has ended.", body = LogoutResponse,
+         example = json!({"result": true})),
+        ErrorResponses,
+    ),
+    security(("bearerAuth" = [])),
+)]
+pub(crate) async fn logout(
+    state: web::Data<AppState>,
+    token: BearerToken,
+    _body: web::Bytes,
+) -> Result<NoStoreJson<LogoutResponse>, ApiError> {
+    state.sessions.logout(&token.0).await?;
+    Ok(NoStoreJson(LogoutResponse { result: true }))
+}

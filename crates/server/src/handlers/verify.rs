@@ -1,0 +1,41 @@
+//! `POST /ccstore/v1/verify`: is this token valid and its session alive? Issues nothing, consumes
+//! nothing.
+
+use actix_web::web;
+use ccstore_model::{VerifyRequest, VerifyResponse};
+
+use crate::AppState;
+use crate::docs::ErrorResponses;
+use crate::errors::ApiError;
+use crate::handlers::bearer::BearerToken;
+use crate::handlers::responses::NoStoreJson;
+
+/// Verify
+///
+/// Tell whether the presented access token is valid and its session alive, without issuing or
+/// consuming anything.
+#[utoipa::path(
+    post,
+    path = "/ccstore/v1/verify",
+    operation_id = "verify",
+    tag = "Authentication",
+    request_body(
+        content = Option<VerifyRequest>,
+        content_type = "application/json",
+        description = "Nothing: the Bearer token is the whole request. `{}`, no body, or any other body is accepted and ignored.",
+    ),
+    responses(
+        (status = 200, description = "The token is valid and its session alive.", body = VerifyResponse,
+         example = json!({"success": true})),
+        ErrorResponses,
+    ),
+    security(("bearerAuth" = [])),
+)]
+pub(crate) async fn verify(
+    state: web::Data<AppState>,
+    token: BearerToken,
+    _body: web::Bytes,
+) -> Result<NoStoreJson<VerifyResponse>, ApiError> {
+    state.sessions.verify(&token.0).await?;
+    Ok(NoStoreJson(VerifyResponse { success: true }))
+}
