@@ -11,6 +11,8 @@ mod binary;
 mod docs;
 mod errors;
 mod live;
+mod redis;
 mod refresh;
+mod sessions;
 mod support;
 mod unauthenticated;

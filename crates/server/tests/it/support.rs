@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
+use actix_web::http::StatusCode;
 use actix_web::test;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -109,6 +110,35 @@ pub(crate) fn claims_of(token: &str) -> Value {
 /// A POST to the refresh path.
 pub(crate) fn refresh_request() -> test::TestRequest {
     test::TestRequest::post().uri("/ccstore/v1/refresh")
+}
+
+/// Sends `request`; returns the status and the JSON body.
+pub(crate) async fn send<S, B>(app: &S, request: actix_http::Request) -> (StatusCode, Value)
+where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let response = test::call_service(app, request).await;
+    let status = response.status();
+    (status, test::read_body_json(response).await)
+}
+
+/// A POST to `path` presenting `token` as its Bearer credential, with body `{}`.
+pub(crate) fn post_with(path: &str, token: &str) -> actix_http::Request {
+    test::TestRequest::post()
+        .uri(path)
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .insert_header(("Content-Type", "application/json"))
+        .set_payload("{}")
+        .to_request()
+}
+
+/// The access token of a successful refresh body.
+pub(crate) fn access_token(body: &Value) -> String {
+    body["access_token"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no access_token in {body}"))
+        .to_owned()
 }
 
 /// A POST to the refresh path presenting `token` as its Bearer credential.
