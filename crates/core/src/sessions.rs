@@ -48,11 +48,6 @@ impl<S: SessionStore> Sessions<S> {
         }
     }
 
-    /// The token rules.
-    pub fn tokens(&self) -> &TokenService {
-        &self.tokens
-    }
-
     /// The store holding the state.
     pub fn store(&self) -> &S {
         &self.store
