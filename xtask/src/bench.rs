@@ -620,6 +620,9 @@ fn command_text(options: &Options) -> String {
 
 fn write_doc(relative: &str, contents: &str) -> Result<(), String> {
     let path = repo_file(relative);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    }
     std::fs::write(&path, contents).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!("bench: wrote {relative}");
     Ok(())

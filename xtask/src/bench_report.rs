@@ -186,7 +186,7 @@ pub(crate) fn markdown(info: &RunInfo, floor: &Measurement, refresh: &Measuremen
         "\n## Method\n\n\
          - **Servers**: `floor` is `crates/server/examples/floor.rs`, a minimal actix-web app whose \
          `POST /ccstore/v1/refresh` handler answers a fixed `application/json` body of the size and \
-         shape of a refresh response, without logging; `refresh` is the release `ccstore-server` \
+         shape of a refresh response (no `Cache-Control`/`Pragma` headers), without logging; `refresh` is the release `ccstore-server` \
          with its production defaults (`RUST_LOG` unset, so one access-log line per request on \
          stderr, redirected to a file). Both are built with the workspace's release profile, run \
          with one worker (`CCSTORE_WORKERS=1`) and pinned with `taskset -c 0`; the floor runs \
@@ -195,9 +195,11 @@ pub(crate) fn markdown(info: &RunInfo, floor: &Measurement, refresh: &Measuremen
          keep-alive, {warmup} s of warm-up (not measured), then {duration} s measured. Every \
          request carries a token returned by an earlier response (the script keeps a FIFO queue \
          seeded with tokens minted by `ccstore-server token` under a fixed bench key, twice the \
-         connections, with distinct `sub`s), and each token is sent once; tokens left after the \
-         warm-up seed the measured run. The floor gets the same requests and answers its fixed \
-         token.\n\
+         connections plus 16, with distinct `sub`s), and each token is sent once; tokens left \
+         after the warm-up seed the measured run. The floor gets the same requests and answers its fixed \
+         token. Before measuring, each server must keep a keep-alive connection open after a \
+         refresh (the floor reads the request body, as ccstore does: actix-web closes a connection \
+         whose body was left unread).\n\
          - **CPU per request**: utime+stime of the server process from `/proc/PID/stat`, read \
          just before and after the measured run, divided by the requests wrk completed in it.\n\
          - **Peak RSS**: `VmHWM` from `/proc/PID/status` after the measured run.\n\
@@ -220,7 +222,7 @@ pub(crate) fn markdown(info: &RunInfo, floor: &Measurement, refresh: &Measuremen
 pub(crate) fn svg(floor: &Measurement, refresh: &Measurement) -> String {
     const WIDTH: f64 = 640.0;
     const PANEL: f64 = 300.0;
-    const TOP: f64 = 60.0;
+    const TOP: f64 = 84.0;
     const BAR_AREA: f64 = 160.0;
     const BAR: f64 = 70.0;
     let panels = [
@@ -240,11 +242,11 @@ pub(crate) fn svg(floor: &Measurement, refresh: &Measurement) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"280\" \
-         viewBox=\"0 0 {WIDTH} 280\" font-family=\"sans-serif\" font-size=\"13\">\n\
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"300\" \
+         viewBox=\"0 0 {WIDTH} 300\" font-family=\"sans-serif\" font-size=\"13\">\n\
          <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
          <text x=\"{x}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\
-         POST /ccstore/v1/refresh: floor vs refresh (1 worker, wrk 64 connections)</text>\n",
+         POST /ccstore/v1/refresh: floor vs refresh, one worker each</text>\n",
         x = WIDTH / 2.0,
     );
     for (title, floor_value, refresh_value, index) in panels {
@@ -255,7 +257,7 @@ pub(crate) fn svg(floor: &Measurement, refresh: &Measurement) -> String {
             out,
             "<text x=\"{x}\" y=\"{y}\" text-anchor=\"middle\">{title}</text>",
             x = left + PANEL / 2.0,
-            y = TOP - 12.0,
+            y = TOP - 34.0,
         );
         let _ = writeln!(
             out,
