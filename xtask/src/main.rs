@@ -10,6 +10,9 @@
 // "OpenAPI" is a name, not code; clap shows these doc comments as `--help` text.
 #![allow(clippy::doc_markdown)]
 
+mod bench;
+mod bench_report;
+mod bench_wrk;
 mod files;
 mod openapi;
 mod openapi30;
@@ -34,12 +37,45 @@ enum Task {
     /// (openapi/documented.json); fail on any difference or on an extension that
     /// openapi/extensions.json does not allow.
     Diff,
+    /// Benchmark POST /ccstore/v1/refresh against a minimal actix-web floor: release builds of
+    /// both, one worker pinned to CPU 0, wrk pinned to CPU 1 chaining refreshed tokens; prints
+    /// requests/s, p50/p99, non-2xx, server CPU per request, peak RSS and start-up time with the
+    /// ratios refresh/floor, and writes docs/benchmarks.md and docs/benchmarks.svg. Needs wrk
+    /// (`apt-get install -y wrk`).
+    Bench {
+        /// Measured seconds per server [default: 10, 2 with --smoke].
+        #[arg(long)]
+        duration: Option<u32>,
+        /// Unmeasured warm-up seconds per server before the measured run [default: 2, 1 with
+        /// --smoke].
+        #[arg(long)]
+        warmup: Option<u32>,
+        /// Keep-alive connections held by wrk's single thread.
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
+        /// CI mode: short runs, nothing written; fails when the benchmark does not work (a
+        /// server does not start, wrk is missing, no requests, any non-2xx), never on the
+        /// ratio targets.
+        #[arg(long)]
+        smoke: bool,
+    },
 }
 
 fn main() -> ExitCode {
     let passed = match Task::parse() {
         Task::Openapi { check } => openapi::regenerate(check),
         Task::Diff => openapi::diff_against_documented(),
+        Task::Bench {
+            duration,
+            warmup,
+            connections,
+            smoke,
+        } => bench::run(&bench::Options {
+            duration: duration.unwrap_or(if smoke { 2 } else { 10 }),
+            warmup: warmup.unwrap_or(if smoke { 1 } else { 2 }),
+            connections,
+            smoke,
+        }),
     };
     if passed {
         ExitCode::SUCCESS

@@ -1,0 +1,50 @@
+//! The benchmark's floor (`cargo xtask bench`): the least an actix-web server does for
+//! `POST /ccstore/v1/refresh`, answering a fixed JSON body of the size and shape of a real
+//! refresh response, with one worker and no logging, so the benchmark can show what ccstore costs
+//! on top of actix-web itself. Listens on `CCSTORE_BIND` (default `127.0.0.1:8081`).
+
+use actix_web::http::header::ContentType;
+use actix_web::{App, HttpResponse, HttpServer, web};
+
+/// A refresh response as ccstore sends it for a token minted by the bench (302 bytes, the same
+/// claims and lengths), fixed once and for all.
+const BODY: &str = concat!(
+    r#"{"access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9."#,
+    "eyJzdWIiOiJiZW5jaC0wMDAwMDAiLCJpc3MiOiJzdG9yZWZyb250VUkiLCJpYXQiOjE3OTU2MzkyNzAsImV4cCI6MTc5",
+    "NTY0MDIwMCwianRpIjoiNzU4ZDc1ODEtN2NlMS00YmRhLWE2OGMtYWU3YWYwNjg4MTc5In0.",
+    r#"H7LNsA4oJ2mT6ElFQRoAnxGjcV_absOZ9eYQy5y1NL0","token_type":"bearer","expires_in":930}"#,
+);
+
+/// The whole handler: no token work, the fixed body. The request body is read, as ccstore's handler
+/// reads it: actix-web closes a keep-alive connection whose request body was left unread, which
+/// would make the floor pay a TCP handshake per request.
+async fn refresh(_body: web::Bytes) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .body(BODY)
+}
+
+fn main() -> std::io::Result<()> {
+    let bind = std::env::var("CCSTORE_BIND").unwrap_or_else(|_| "127.0.0.1:8081".to_owned());
+    actix_web::rt::System::new().block_on(async move {
+        let server =
+            HttpServer::new(|| App::new().route("/ccstore/v1/refresh", web::post().to(refresh)))
+                .workers(1)
+                .bind(&bind)?;
+        for address in server.addrs() {
+            eprintln!("floor listening on http://{address} with 1 worker");
+        }
+        server.run().await
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn body_is_a_refresh_response_of_the_real_size() {
+        let body: serde_json::Value = serde_json::from_str(super::BODY).unwrap();
+        assert_eq!(body["token_type"], "bearer");
+        assert_eq!(body["expires_in"], 930);
+        assert_eq!(super::BODY.len(), 302);
+    }
+}

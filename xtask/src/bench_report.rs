@@ -1,0 +1,357 @@
+//! What `cargo xtask bench` shows: the table of both servers, the ratios refresh/floor checked
+//! against issue 4's targets, and the committed `docs/benchmarks.md` and `docs/benchmarks.svg`.
+
+use std::fmt::Write as _;
+
+/// One server's figures from one run.
+#[derive(Debug, Clone)]
+pub(crate) struct Measurement {
+    /// `floor` or `refresh`.
+    pub(crate) name: &'static str,
+    /// Responses in the measured window.
+    pub(crate) requests: u64,
+    /// wrk's requests per second.
+    pub(crate) requests_per_sec: f64,
+    /// Median latency, microseconds.
+    pub(crate) p50_us: f64,
+    /// 99th percentile latency, microseconds.
+    pub(crate) p99_us: f64,
+    /// Responses other than 200 (the script's count; wrk's own is checked against it).
+    pub(crate) non_2xx: u64,
+    /// wrk's socket errors (connect, read, write, timeout).
+    pub(crate) socket_errors: u64,
+    /// Server user+system CPU time over the measured window divided by its requests, µs.
+    pub(crate) cpu_us_per_request: f64,
+    /// Server `VmHWM` after the run, KiB.
+    pub(crate) peak_rss_kib: u64,
+    /// Process spawn to the first 200 on the refresh path, milliseconds.
+    pub(crate) first_refresh_ms: f64,
+    /// Size of that first response's body, bytes.
+    pub(crate) body_bytes: usize,
+}
+
+/// One target of issue 4, evaluated.
+#[derive(Debug, Clone)]
+pub(crate) struct Check {
+    /// What is measured.
+    pub(crate) what: &'static str,
+    /// The value, formatted.
+    pub(crate) value: String,
+    /// The target, formatted.
+    pub(crate) target: &'static str,
+    /// Whether the value meets it.
+    pub(crate) pass: bool,
+}
+
+/// Issue 4's targets, for `refresh` measured against `floor` in the same run.
+pub(crate) fn checks(floor: &Measurement, refresh: &Measurement) -> Vec<Check> {
+    let cpu = refresh.cpu_us_per_request / floor.cpu_us_per_request;
+    let rate = refresh.requests_per_sec / floor.requests_per_sec;
+    let p99 = refresh.p99_us / floor.p99_us;
+    let rss_mib = kib_to_mib(refresh.peak_rss_kib);
+    vec![
+        Check {
+            what: "CPU per request, refresh/floor",
+            value: format!("{cpu:.2}×"),
+            target: "≤ 1.40×",
+            pass: cpu <= 1.4,
+        },
+        Check {
+            what: "requests/s, refresh/floor",
+            value: format!("{rate:.2}×"),
+            target: "≥ 0.85×",
+            pass: rate >= 0.85,
+        },
+        Check {
+            what: "p99 latency, refresh/floor",
+            value: format!("{p99:.2}×"),
+            target: "≤ 1.50×",
+            pass: p99 <= 1.5,
+        },
+        Check {
+            what: "non-2xx responses (refresh)",
+            value: refresh.non_2xx.to_string(),
+            target: "0",
+            pass: refresh.non_2xx == 0,
+        },
+        Check {
+            what: "peak RSS under load (refresh)",
+            value: format!("{rss_mib:.1} MiB"),
+            target: "≤ 16 MiB",
+            pass: rss_mib <= 16.0,
+        },
+        Check {
+            what: "start to first refresh",
+            value: format!("{:.1} ms", refresh.first_refresh_ms),
+            target: "≤ 50 ms",
+            pass: refresh.first_refresh_ms <= 50.0,
+        },
+    ]
+}
+
+#[allow(clippy::cast_precision_loss)] // KiB counts of a process are far below 2^52.
+fn kib_to_mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+/// The table of measurements, in Markdown (also readable on a terminal).
+pub(crate) fn table(rows: &[&Measurement]) -> String {
+    let mut out = String::from(
+        "| server | requests | requests/s | p50 | p99 | non-2xx | socket errors | CPU µs/request | peak RSS | start to first refresh | body bytes |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for m in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {:.0} | {} | {} | {} | {} | {:.1} | {:.1} MiB | {:.1} ms | {} |",
+            m.name,
+            m.requests,
+            m.requests_per_sec,
+            latency(m.p50_us),
+            latency(m.p99_us),
+            m.non_2xx,
+            m.socket_errors,
+            m.cpu_us_per_request,
+            kib_to_mib(m.peak_rss_kib),
+            m.first_refresh_ms,
+            m.body_bytes,
+        );
+    }
+    out
+}
+
+fn latency(us: f64) -> String {
+    if us >= 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.0} µs")
+    }
+}
+
+/// The targets as a Markdown table with a verdict per line.
+pub(crate) fn checks_table(checks: &[Check]) -> String {
+    let mut out = String::from("| target | measured | required | |\n|---|---:|---:|---|\n");
+    for c in checks {
+        let verdict = if c.pass { "pass" } else { "**FAIL**" };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {verdict} |",
+            c.what, c.value, c.target
+        );
+    }
+    out
+}
+
+/// Where and how the run was made.
+pub(crate) struct RunInfo {
+    /// `date -u` of the run.
+    pub(crate) date: String,
+    /// CPU model, cores, kernel, toolchain, wrk version.
+    pub(crate) machine: Vec<(String, String)>,
+    /// The command line that reproduces the run.
+    pub(crate) command: String,
+    /// Measured seconds per server.
+    pub(crate) duration: u32,
+    /// Warm-up seconds per server.
+    pub(crate) warmup: u32,
+    /// Connections.
+    pub(crate) connections: u32,
+}
+
+/// `docs/benchmarks.md` for one run.
+pub(crate) fn markdown(info: &RunInfo, floor: &Measurement, refresh: &Measurement) -> String {
+    let checks = checks(floor, refresh);
+    let met = checks.iter().filter(|c| c.pass).count();
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "# Benchmark: `POST /ccstore/v1/refresh` against an actix-web floor\n\n\
+         Written by `{command}` on {date}; do not edit by hand, run it again.\n\n\
+         ![requests/s and CPU µs per request, floor and refresh](benchmarks.svg)\n\n\
+         ## Result\n\n{table}\n\
+         Targets (issue 4), refresh measured against the floor in the same run: **{met} of {total} \
+         met**.\n\n{checks}\n",
+        command = info.command,
+        date = info.date,
+        table = table(&[floor, refresh]),
+        total = checks.len(),
+        checks = checks_table(&checks),
+    );
+    out.push_str("## Machine\n\n| | |\n|---|---|\n");
+    for (name, value) in &info.machine {
+        let _ = writeln!(out, "| {name} | {value} |");
+    }
+    let _ = write!(
+        out,
+        "\n## Method\n\n\
+         - **Servers**: `floor` is `crates/server/examples/floor.rs`, a minimal actix-web app whose \
+         `POST /ccstore/v1/refresh` handler answers a fixed `application/json` body of the size and \
+         shape of a refresh response (no `Cache-Control`/`Pragma` headers), without logging; `refresh` is the release `ccstore-server` \
+         with its production defaults (`RUST_LOG` unset, so one access-log line per request on \
+         stderr, redirected to a file). Both are built with the workspace's release profile, run \
+         with one worker (`CCSTORE_WORKERS=1`) and pinned with `taskset -c 0`; the floor runs \
+         first, then refresh, in the same invocation.\n\
+         - **Load**: `taskset -c 1 wrk -t1 -c{connections} --latency -s bench/refresh.lua`, \
+         keep-alive, {warmup} s of warm-up (not measured), then {duration} s measured. Every \
+         request carries a token returned by an earlier response (the script keeps a FIFO queue \
+         seeded with tokens minted by `ccstore-server token` under a fixed bench key, twice the \
+         connections plus 16, with distinct `sub`s), and each token is sent once; tokens left \
+         after the warm-up seed the measured run. The floor gets the same requests and answers its fixed \
+         token. Before measuring, each server must keep a keep-alive connection open after a \
+         refresh (the floor reads the request body, as ccstore does: actix-web closes a connection \
+         whose body was left unread).\n\
+         - **CPU per request**: utime+stime of the server process from `/proc/PID/stat`, read \
+         just before and after the measured run, divided by the requests wrk completed in it.\n\
+         - **Peak RSS**: `VmHWM` from `/proc/PID/status` after the measured run.\n\
+         - **Start to first refresh**: from spawning the process to the first 200 on the refresh \
+         path, polled with a fresh TCP connection every 0.25 ms.\n\
+         - **Non-2xx**: responses other than 200 counted by the script (wrk's own `Non-2xx or 3xx` \
+         count is checked to agree).\n\n\
+         CPU time per request is the steadiest figure on a shared machine; requests/s and \
+         latencies move with whatever else runs. Reproduce with `cargo xtask bench` (`--duration`, \
+         `--warmup`, `--connections`; `--smoke` is the short CI check, which writes nothing).\n",
+        connections = info.connections,
+        warmup = info.warmup,
+        duration = info.duration,
+    );
+    out
+}
+
+/// `docs/benchmarks.svg`: two bar pairs, requests/s and CPU µs per request, floor against
+/// refresh, drawn by hand so no plotting dependency is needed.
+pub(crate) fn svg(floor: &Measurement, refresh: &Measurement) -> String {
+    const WIDTH: f64 = 640.0;
+    const PANEL: f64 = 300.0;
+    const TOP: f64 = 84.0;
+    const BAR_AREA: f64 = 160.0;
+    const BAR: f64 = 70.0;
+    let panels = [
+        (
+            "requests/s (higher is better)",
+            floor.requests_per_sec,
+            refresh.requests_per_sec,
+            0,
+        ),
+        (
+            "server CPU µs per request (lower is better)",
+            floor.cpu_us_per_request,
+            refresh.cpu_us_per_request,
+            1,
+        ),
+    ];
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"300\" \
+         viewBox=\"0 0 {WIDTH} 300\" font-family=\"sans-serif\" font-size=\"13\">\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"#ffffff\"/>\n\
+         <text x=\"{x}\" y=\"24\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\
+         POST /ccstore/v1/refresh: floor vs refresh, one worker each</text>\n",
+        x = WIDTH / 2.0,
+    );
+    for (title, floor_value, refresh_value, index) in panels {
+        let left = 20.0 + f64::from(index) * (PANEL + 20.0);
+        let max = floor_value.max(refresh_value).max(f64::MIN_POSITIVE);
+        let baseline = TOP + BAR_AREA;
+        let _ = writeln!(
+            out,
+            "<text x=\"{x}\" y=\"{y}\" text-anchor=\"middle\">{title}</text>",
+            x = left + PANEL / 2.0,
+            y = TOP - 34.0,
+        );
+        let _ = writeln!(
+            out,
+            "<line x1=\"{left}\" y1=\"{baseline}\" x2=\"{right}\" y2=\"{baseline}\" \
+             stroke=\"#333333\"/>",
+            right = left + PANEL,
+        );
+        for (slot, (label, value, colour)) in [
+            ("floor", floor_value, "#9e9e9e"),
+            ("refresh", refresh_value, "#1f77b4"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let height = BAR_AREA * value / max;
+            let x = left + PANEL / 4.0 - BAR / 2.0 + f64::from(u8::from(slot == 1)) * PANEL / 2.0;
+            let _ = writeln!(
+                out,
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{BAR}\" height=\"{height:.1}\" \
+                 fill=\"{colour}\"/>\n\
+                 <text x=\"{cx:.1}\" y=\"{vy:.1}\" text-anchor=\"middle\">{value}</text>\n\
+                 <text x=\"{cx:.1}\" y=\"{ly:.1}\" text-anchor=\"middle\">{label}</text>",
+                y = baseline - height,
+                cx = x + BAR / 2.0,
+                vy = baseline - height - 6.0,
+                ly = baseline + 18.0,
+                value = if value >= 100.0 {
+                    format!("{value:.0}")
+                } else {
+                    format!("{value:.1}")
+                },
+            );
+        }
+        let ratio = refresh_value / floor_value;
+        let _ = writeln!(
+            out,
+            "<text x=\"{x}\" y=\"{y}\" text-anchor=\"middle\" fill=\"#555555\">refresh/floor \
+             {ratio:.2}×</text>",
+            x = left + PANEL / 2.0,
+            y = baseline + 42.0,
+        );
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn measurement(name: &'static str, rate: f64, cpu: f64) -> Measurement {
+        Measurement {
+            name,
+            requests: 1000,
+            requests_per_sec: rate,
+            p50_us: 900.0,
+            p99_us: 2000.0,
+            non_2xx: 0,
+            socket_errors: 0,
+            cpu_us_per_request: cpu,
+            peak_rss_kib: 10 * 1024,
+            first_refresh_ms: 12.0,
+            body_bytes: 300,
+        }
+    }
+
+    #[test]
+    fn ratios_are_checked_against_the_targets() {
+        let floor = measurement("floor", 40_000.0, 20.0);
+        let refresh = measurement("refresh", 30_000.0, 30.0);
+        let checks = checks(&floor, &refresh);
+        let verdict = |what: &str| {
+            checks
+                .iter()
+                .find(|c| c.what.starts_with(what))
+                .unwrap()
+                .pass
+        };
+        assert!(!verdict("CPU per request")); // 1.5× > 1.4×
+        assert!(!verdict("requests/s")); // 0.75× < 0.85×
+        assert!(verdict("p99"));
+        assert!(verdict("non-2xx"));
+        assert!(verdict("peak RSS"));
+        assert!(verdict("start to first refresh"));
+    }
+
+    #[test]
+    fn svg_is_one_document_with_four_bars() {
+        let svg = svg(
+            &measurement("floor", 40_000.0, 20.0),
+            &measurement("refresh", 30_000.0, 30.0),
+        );
+        assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
+        assert_eq!(svg.matches("<rect ").count(), 5); // background + 4 bars
+        assert!(svg.contains("refresh/floor 1.50×"));
+    }
+}
