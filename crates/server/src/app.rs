@@ -3,12 +3,13 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{Logger, from_fn};
+use actix_web::middleware::from_fn;
 use actix_web::{App, Error, web};
 use utoipa_swagger_ui::{Config, SwaggerUi, Url};
 
 use crate::AppState;
 use crate::handlers::{docs, fallback, logout, refresh, verify};
+use crate::middleware::access_log::access_log;
 use crate::middleware::catch_panic::catch_panic;
 use crate::middleware::error_fallback::error_model_fallback;
 
@@ -71,7 +72,7 @@ pub fn build_app(
         .default_service(web::to(fallback::not_found))
         .wrap(from_fn(catch_panic))
         .wrap(error_model_fallback())
-        .wrap(access_log())
+        .wrap(from_fn(access_log))
 }
 
 /// Swagger UI offers both committed documents and keeps the token across page reloads.
@@ -81,11 +82,4 @@ fn swagger_ui_config() -> Config<'static> {
         Url::new("ccstore (OpenAPI 3.0.3)", OPENAPI_30_PATH),
     ])
     .persist_authorization(true)
-}
-
-/// One line per request: method, path (no query, no headers: nothing token-bearing), status and
-/// latency.
-fn access_log() -> Logger {
-    Logger::new("%{method}xi %U %s %Dms")
-        .custom_request_replace("method", |request| request.method().to_string())
 }

@@ -3,12 +3,12 @@
 use std::process::ExitCode;
 
 use ccstore_server::config::{Cli, Command};
-use ccstore_server::startup;
+use ccstore_server::{logging, startup};
 use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
+    logging::init();
     let outcome = match cli.command {
         Some(Command::Token { sub, claims }) => {
             startup::mint(&cli.settings, &sub, claims).map(|token| {
@@ -19,11 +19,13 @@ fn main() -> ExitCode {
             actix_web::rt::System::new().block_on(startup::serve(cli.settings))
         }
     };
-    match outcome {
+    let code = match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             log::error!("{error}");
             ExitCode::FAILURE
         }
-    }
+    };
+    logging::flush();
+    code
 }
