@@ -3,15 +3,13 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::from_fn;
 use actix_web::{App, Error, web};
-use utoipa_swagger_ui::{Config, SwaggerUi, Url};
+use utoipa_swagger_ui::{Config, Url};
 
 use crate::AppState;
 use crate::handlers::{docs, fallback, logout, refresh, verify};
-use crate::middleware::access_log::access_log;
-use crate::middleware::catch_panic::catch_panic;
-use crate::middleware::error_fallback::error_model_fallback;
+use crate::middleware::access_log::AccessLog;
+use crate::middleware::catch_panic::CatchPanic;
 
 /// Largest request body accepted; clients send `{}` or nothing.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -68,11 +66,15 @@ pub fn build_app(
                 .default_service(fallback::method_not_allowed("GET")),
         )
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
-        .service(SwaggerUi::new("/swagger-ui/{_:.*}").config(swagger_ui_config()))
+        .service(
+            web::resource("/swagger-ui/{file:.*}")
+                .app_data(web::Data::new(swagger_ui_config()))
+                .route(web::get().to(docs::swagger_ui))
+                .default_service(fallback::method_not_allowed("GET")),
+        )
         .default_service(web::to(fallback::not_found))
-        .wrap(from_fn(catch_panic))
-        .wrap(error_model_fallback())
-        .wrap(from_fn(access_log))
+        .wrap(CatchPanic)
+        .wrap(AccessLog)
 }
 
 /// Swagger UI offers both committed documents and keeps the token across page reloads.

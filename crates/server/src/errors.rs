@@ -29,15 +29,11 @@ pub enum ApiError {
         /// The methods the path does answer, for the `Allow` header.
         allow: &'static str,
     },
-    /// An error status produced by a layer below the handlers (extractors, payload limits).
+    /// Any other error status (a body too large or unreadable).
     Status(StatusCode),
     /// A handler panicked.
     Panic,
 }
-
-/// Marks a response whose body is already an `errorModel`, so the fallback leaves it alone.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct ErrorModelBody;
 
 impl ApiError {
     fn message(&self) -> &'static str {
@@ -129,9 +125,7 @@ impl ResponseError for ApiError {
             }
             _ => {}
         }
-        let mut response = response.json(self.body());
-        response.extensions_mut().insert(ErrorModelBody);
-        response
+        response.json(self.body())
     }
 }
 

@@ -1,4 +1,4 @@
-//! Logging: env_logger (filter from `RUST_LOG`, default `info`) writing through a batching stderr
+//! Logging: `env_logger` (filter from `RUST_LOG`, default `info`) writing through a batching stderr
 //! writer, so that the access log costs a memory copy per request rather than a system call. A
 //! background thread writes the batch out at least every [`FLUSH_INTERVAL`]; [`flush`] writes it
 //! at once (at shutdown).
@@ -34,7 +34,7 @@ impl Batch {
     }
 }
 
-/// What env_logger writes to: the shared batch.
+/// What `env_logger` writes to: the shared batch.
 struct BatchWriter(Arc<Batch>);
 
 impl Write for BatchWriter {
@@ -47,7 +47,7 @@ impl Write for BatchWriter {
         Ok(bytes.len())
     }
 
-    /// env_logger flushes after every record; the batch is written by the background thread.
+    /// `env_logger` flushes after every record; the batch is written by the background thread.
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }

@@ -1,7 +1,11 @@
-//! The committed OpenAPI documents, served byte for byte as `cargo xtask openapi` wrote them.
+//! The documentation: the committed OpenAPI documents, served byte for byte as
+//! `cargo xtask openapi` wrote them, and Swagger UI, embedded in the binary.
 
-use actix_web::HttpResponse;
-use actix_web::http::header::ContentType;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpResponse, web};
+use utoipa_swagger_ui::Config;
+
+use crate::errors::ApiError;
 
 /// `openapi/openapi.json`: OpenAPI 3.1, rendered from the code.
 pub(crate) const OPENAPI_31: &str = include_str!("../../../../openapi/openapi.json");
@@ -22,4 +26,27 @@ fn json_document(document: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(document)
+}
+
+/// `GET /swagger-ui/{file}`: a Swagger UI file, its initializer pointing at both documents.
+pub(crate) async fn swagger_ui(
+    file: web::Path<String>,
+    config: web::Data<Config<'static>>,
+) -> Result<HttpResponse, ApiError> {
+    match utoipa_swagger_ui::serve(&file, config.into_inner()) {
+        Ok(Some(file)) => {
+            let mut response = HttpResponse::Ok();
+            if file.gzpipped {
+                response.insert_header((header::CONTENT_ENCODING, "gzip"));
+            }
+            Ok(response
+                .content_type(file.content_type)
+                .body(file.bytes.into_owned()))
+        }
+        Ok(None) => Err(ApiError::NotFound),
+        Err(error) => {
+            log::error!("Swagger UI could not serve {file}: {error}");
+            Err(ApiError::Panic)
+        }
+    }
 }

@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::docs::ErrorResponses;
 use crate::errors::ApiError;
 use crate::handlers::bearer::BearerToken;
+use crate::handlers::body::IgnoredBody;
 use crate::handlers::responses::NoStoreJson;
 
 /// Logout
@@ -33,7 +34,7 @@ use crate::handlers::responses::NoStoreJson;
 pub(crate) async fn logout(
     state: web::Data<AppState>,
     token: BearerToken,
-    _body: web::Bytes,
+    _body: IgnoredBody,
 ) -> Result<NoStoreJson<LogoutResponse>, ApiError> {
     state.sessions.logout(&token.0).await?;
     Ok(NoStoreJson(LogoutResponse { result: true }))

@@ -1,6 +1,7 @@
 //! The HTTP handlers: extract, call the core, wrap the answer. No token rules live here.
 
 pub(crate) mod bearer;
+pub(crate) mod body;
 pub(crate) mod docs;
 pub(crate) mod fallback;
 pub(crate) mod logout;

@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::docs::ErrorResponses;
 use crate::errors::ApiError;
 use crate::handlers::bearer::BearerToken;
+use crate::handlers::body::IgnoredBody;
 use crate::handlers::responses::NoStoreJson;
 
 /// Refresh
@@ -36,8 +37,7 @@ use crate::handlers::responses::NoStoreJson;
 pub(crate) async fn refresh(
     state: web::Data<AppState>,
     token: BearerToken,
-    // Read so that the body limit applies; what clients send here (`{}`, a form, nothing) is ignored.
-    _body: web::Bytes,
+    _body: IgnoredBody,
 ) -> Result<NoStoreJson<RefreshResponse>, ApiError> {
     let issued = state.sessions.refresh(&token.0).await?;
     Ok(NoStoreJson(RefreshResponse::bearer(

@@ -8,6 +8,7 @@ use crate::AppState;
 use crate::docs::ErrorResponses;
 use crate::errors::ApiError;
 use crate::handlers::bearer::BearerToken;
+use crate::handlers::body::IgnoredBody;
 use crate::handlers::responses::NoStoreJson;
 
 /// Verify
@@ -34,7 +35,7 @@ use crate::handlers::responses::NoStoreJson;
 pub(crate) async fn verify(
     state: web::Data<AppState>,
     token: BearerToken,
-    _body: web::Bytes,
+    _body: IgnoredBody,
 ) -> Result<NoStoreJson<VerifyResponse>, ApiError> {
     state.sessions.verify(&token.0).await?;
     Ok(NoStoreJson(VerifyResponse { success: true }))

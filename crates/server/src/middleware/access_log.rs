@@ -1,34 +1,98 @@
 //! One access-log line per request: method, path (no query string, no headers: nothing
-//! token-bearing), status and latency, at `info` under the `ccstore::access` target.
+//! token-bearing), status and latency, at `info` under the `ccstore::access` target. Hand-written
+//! rather than `from_fn`: it sits on every request.
 
+use std::future::{Ready, ready};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use actix_web::Error;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
+use actix_web::http::Method;
+use pin_project_lite::pin_project;
 
-/// Logs the request once the rest of the chain has answered.
-pub(crate) async fn access_log(
-    request: ServiceRequest,
-    next: Next<impl MessageBody + 'static>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    if !log::log_enabled!(target: "ccstore::access", log::Level::Info) {
-        return next.call(request).await;
+const TARGET: &str = "ccstore::access";
+
+/// Middleware writing the access log.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AccessLog;
+
+impl<S, B> Transform<S, ServiceRequest> for AccessLog
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Transform = AccessLogService<S>;
+    type InitError = ();
+    type Future = Ready<Result<Self::Transform, ()>>;
+
+    fn new_transform(&self, service: S) -> Self::Future {
+        ready(Ok(AccessLogService { service }))
     }
-    let started = Instant::now();
-    let method = request.method().clone();
-    let path = request.path().to_owned();
-    let outcome = next.call(request).await;
-    let status = match &outcome {
-        Ok(response) => response.status(),
-        Err(error) => error.as_response_error().status_code(),
-    };
-    log::info!(
-        target: "ccstore::access",
-        "{method} {path} {} {:.3}ms",
-        status.as_u16(),
-        started.elapsed().as_secs_f64() * 1000.0
-    );
-    outcome
+}
+
+/// [`AccessLog`] around one service.
+#[derive(Debug)]
+pub(crate) struct AccessLogService<S> {
+    service: S,
+}
+
+impl<S, B> Service<ServiceRequest> for AccessLogService<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
+{
+    type Response = ServiceResponse<B>;
+    type Error = Error;
+    type Future = Logged<S::Future>;
+
+    forward_ready!(service);
+
+    fn call(&self, request: ServiceRequest) -> Self::Future {
+        let line = log::log_enabled!(target: TARGET, log::Level::Info).then(|| {
+            (
+                request.method().clone(),
+                request.path().to_owned(),
+                Instant::now(),
+            )
+        });
+        Logged {
+            inner: self.service.call(request),
+            line,
+        }
+    }
+}
+
+pin_project! {
+    /// The rest of the chain's future; logs its outcome when it completes.
+    pub(crate) struct Logged<F> {
+        #[pin]
+        inner: F,
+        line: Option<(Method, String, Instant)>,
+    }
+}
+
+impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Logged<F> {
+    type Output = F::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let outcome = std::task::ready!(this.inner.poll(cx));
+        if let Some((method, path, started)) = this.line.take() {
+            let status = match &outcome {
+                Ok(response) => response.status(),
+                Err(error) => error.as_response_error().status_code(),
+            };
+            let micros = started.elapsed().as_micros();
+            log::info!(
+                target: TARGET,
+                "{method} {path} {} {}.{:03}ms",
+                status.as_u16(),
+                micros / 1000,
+                micros % 1000
+            );
+        }
+        Poll::Ready(outcome)
+    }
 }

@@ -1,6 +1,5 @@
-//! Middleware that holds the error contract for every layer: panics and errors raised below the
-//! handlers still answer with an `errorModel`.
+//! Middleware on every request: the access log, and the panic guard that keeps the error contract
+//! when a handler fails unexpectedly.
 
 pub(crate) mod access_log;
 pub(crate) mod catch_panic;
-pub(crate) mod error_fallback;

@@ -140,3 +140,18 @@ async fn swagger_ui_without_the_slash_redirects() {
     assert!(response.status().is_redirection());
     assert_eq!(header(&response, "location"), "/swagger-ui/");
 }
+
+#[actix_rt::test]
+async fn an_unknown_swagger_ui_file_is_a_404_error_model() {
+    let (app, _) = app().await;
+    let response = test::call_service(
+        &app,
+        test::TestRequest::get()
+            .uri("/swagger-ui/no-such-file.js")
+            .to_request(),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body: Value = test::read_body_json(response).await;
+    crate::support::assert_error_model(&body, 404);
+}

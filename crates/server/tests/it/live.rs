@@ -1,5 +1,6 @@
 //! Behaviour only a real listener shows: what the HTTP codec refuses before the app, and panics.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::mpsc;
@@ -132,4 +133,22 @@ fn an_unauthenticated_request_over_the_wire_is_a_401_error_model() {
         "{response}"
     );
     assert_error_model(&body_of(&response), 401);
+}
+
+#[test]
+fn a_chunked_body_over_64_kib_is_a_413_error_model() {
+    let server = LiveServer::start();
+    let chunk = "x".repeat(16 * 1024);
+    let mut request = format!(
+        "POST /ccstore/v1/refresh HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\
+         Authorization: Bearer {}\r\nTransfer-Encoding: chunked\r\n\r\n",
+        shopper_token()
+    );
+    for _ in 0..5 {
+        write!(request, "{:x}\r\n{chunk}\r\n", chunk.len()).unwrap();
+    }
+    request.push_str("0\r\n\r\n");
+    let (status, response) = server.exchange(request.as_bytes());
+    assert_eq!(status, 413, "{response}");
+    assert_error_model(&body_of(&response), 413);
 }
