@@ -1,7 +1,11 @@
 //! The claims of an access token: the registered ones the rules check, and every other claim kept
 //! as it came, so a refresh carries roles and profile ids forward unchanged.
 
-use serde::{Deserialize, Serialize};
+use std::fmt;
+
+use serde::de::{self, MapAccess, Visitor};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use crate::TokenError;
@@ -10,8 +14,9 @@ use crate::TokenError;
 pub const SERVICE_CLAIMS: [&str; 8] =
     ["sub", "iss", "iat", "exp", "nbf", "jti", "sid", "auth_time"];
 
-/// The claims of a verified token.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// The claims of a verified token. Serialized (and read) by hand rather than with serde's
+/// `flatten`, which buffers every claim on the hot path.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Claims {
     /// Subject: the shopper's profile id.
     pub sub: String,
@@ -22,24 +27,46 @@ pub struct Claims {
     /// Expiry, seconds since the epoch.
     pub exp: u64,
     /// Not before, seconds since the epoch.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub nbf: Option<u64>,
     /// Token id, unique per issued token.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub jti: Option<String>,
     /// Session id, shared by every token descended from one login through refreshes.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
     /// When the session started (the login), seconds since the epoch.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub auth_time: Option<u64>,
-    /// Every other claim, as sent.
-    #[serde(flatten)]
+    /// Every other claim, as sent; never one of [`SERVICE_CLAIMS`].
     pub other: Map<String, Value>,
 }
 
-/// Claims as they arrive, before the rules have checked that the required ones are present.
-#[derive(Debug, Deserialize)]
+impl Serialize for Claims {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("sub", &self.sub)?;
+        map.serialize_entry("iss", &self.iss)?;
+        map.serialize_entry("iat", &self.iat)?;
+        map.serialize_entry("exp", &self.exp)?;
+        if let Some(nbf) = self.nbf {
+            map.serialize_entry("nbf", &nbf)?;
+        }
+        if let Some(jti) = &self.jti {
+            map.serialize_entry("jti", jti)?;
+        }
+        if let Some(sid) = &self.sid {
+            map.serialize_entry("sid", sid)?;
+        }
+        if let Some(auth_time) = self.auth_time {
+            map.serialize_entry("auth_time", &auth_time)?;
+        }
+        for (name, value) in &self.other {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// Claims as they arrive, before the rules have checked that the required ones are present. A
+/// registered claim given twice makes the token malformed.
+#[derive(Debug, Default)]
 pub(crate) struct IncomingClaims {
     sub: Option<String>,
     iss: Option<String>,
@@ -49,8 +76,101 @@ pub(crate) struct IncomingClaims {
     jti: Option<String>,
     sid: Option<String>,
     auth_time: Option<u64>,
-    #[serde(flatten)]
     other: Map<String, Value>,
+}
+
+impl<'de> Deserialize<'de> for IncomingClaims {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(ClaimsVisitor)
+    }
+}
+
+struct ClaimsVisitor;
+
+impl<'de> Visitor<'de> for ClaimsVisitor {
+    type Value = IncomingClaims;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a JWT claims set (a JSON object)")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<IncomingClaims, A::Error> {
+        let mut claims = IncomingClaims::default();
+        while let Some(name) = map.next_key::<ClaimName<'de>>()? {
+            match name.as_str() {
+                "sub" => once(&mut claims.sub, map.next_value()?, "sub")?,
+                "iss" => once(&mut claims.iss, map.next_value()?, "iss")?,
+                "iat" => once(&mut claims.iat, map.next_value()?, "iat")?,
+                "exp" => once(&mut claims.exp, map.next_value()?, "exp")?,
+                "nbf" => once(&mut claims.nbf, map.next_value()?, "nbf")?,
+                "jti" => once(&mut claims.jti, map.next_value()?, "jti")?,
+                "sid" => once(&mut claims.sid, map.next_value()?, "sid")?,
+                "auth_time" => once(&mut claims.auth_time, map.next_value()?, "auth_time")?,
+                _ => {
+                    claims.other.insert(name.into_owned(), map.next_value()?);
+                }
+            }
+        }
+        Ok(claims)
+    }
+}
+
+fn once<T, E: de::Error>(slot: &mut Option<T>, value: T, name: &'static str) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(E::duplicate_field(name));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+/// A claim name, borrowed from the token's JSON when it has no escapes.
+enum ClaimName<'de> {
+    Borrowed(&'de str),
+    Owned(String),
+}
+
+impl ClaimName<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Borrowed(name) => name,
+            Self::Owned(name) => name,
+        }
+    }
+
+    fn into_owned(self) -> String {
+        match self {
+            Self::Borrowed(name) => name.to_owned(),
+            Self::Owned(name) => name,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for ClaimName<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_str(ClaimNameVisitor)
+    }
+}
+
+struct ClaimNameVisitor;
+
+impl<'de> Visitor<'de> for ClaimNameVisitor {
+    type Value = ClaimName<'de>;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a claim name")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, name: &'de str) -> Result<ClaimName<'de>, E> {
+        Ok(ClaimName::Borrowed(name))
+    }
+
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<ClaimName<'de>, E> {
+        Ok(ClaimName::Owned(name.to_owned()))
+    }
+
+    fn visit_string<E: de::Error>(self, name: String) -> Result<ClaimName<'de>, E> {
+        Ok(ClaimName::Owned(name))
+    }
 }
 
 impl Claims {

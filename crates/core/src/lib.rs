@@ -6,6 +6,7 @@ mod bearer;
 mod claims;
 mod clock;
 mod error;
+mod jws;
 mod key;
 mod memory_store;
 mod service;

@@ -3,12 +3,11 @@
 
 use std::sync::Arc;
 
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, Header, Validation};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::claims::{IncomingClaims, SERVICE_CLAIMS};
+use crate::jws;
 use crate::{Claims, Clock, HmacKey, TokenError};
 
 /// What the service accepts and issues.
@@ -39,28 +38,12 @@ pub struct TokenService {
     key: HmacKey,
     policy: TokenPolicy,
     clock: Arc<dyn Clock>,
-    signature_only: Validation,
-    header: Header,
 }
 
 impl TokenService {
     /// A service signing with `key` under `policy`, telling time by `clock`.
     pub fn new(key: HmacKey, policy: TokenPolicy, clock: Arc<dyn Clock>) -> Self {
-        // jsonwebtoken checks the algorithm allow-list and the signature; every claim rule is ours,
-        // checked against our clock (jsonwebtoken reads the system time, and rejects any `aud`).
-        let mut signature_only = Validation::new(Algorithm::HS256);
-        signature_only.required_spec_claims.clear();
-        signature_only.validate_exp = false;
-        signature_only.validate_nbf = false;
-        signature_only.validate_aud = false;
-        signature_only.leeway = 0;
-        Self {
-            key,
-            policy,
-            clock,
-            signature_only,
-            header: Header::new(Algorithm::HS256),
-        }
+        Self { key, policy, clock }
     }
 
     /// The policy the service applies.
@@ -76,11 +59,9 @@ impl TokenService {
     /// The claims of `token` if it is an HS256 JWT signed with the key, from the configured
     /// issuer, with `sub`, `iat` and `exp`, not expired and not before its `nbf`.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let incoming =
-            jsonwebtoken::decode::<IncomingClaims>(token, &self.key.decoding, &self.signature_only)
-                .map_err(|error| classify(error.kind()))?
-                .claims;
-        let claims = Claims::try_from(incoming)?;
+        // The structure, algorithm and signature first (jws); every claim rule is ours, checked
+        // against our clock (jsonwebtoken's own validation reads the system time).
+        let claims = Claims::try_from(jws::open::<IncomingClaims>(token, &self.key)?)?;
         if claims.iss != self.policy.issuer {
             return Err(TokenError::WrongIssuer);
         }
@@ -153,22 +134,11 @@ impl TokenService {
         claims.exp = exp;
         claims.nbf = None;
         claims.jti = Some(Uuid::new_v4().to_string());
-        let token = jsonwebtoken::encode(&self.header, &claims, &self.key.encoding)
-            .map_err(|_| TokenError::Signing)?;
+        let json = serde_json::to_vec(&claims).map_err(|_| TokenError::Signing)?;
+        let token = jws::seal(&json, &self.key)?;
         Ok(IssuedToken {
             token,
             expires_in: exp - now,
         })
-    }
-}
-
-/// Maps jsonwebtoken's refusal to ours. Only the algorithm and signature stages can fail there.
-fn classify(kind: &ErrorKind) -> TokenError {
-    match kind {
-        ErrorKind::InvalidSignature => TokenError::BadSignature,
-        ErrorKind::InvalidAlgorithm | ErrorKind::UnsupportedAlgorithm => {
-            TokenError::UnsupportedAlgorithm
-        }
-        _ => TokenError::Malformed,
     }
 }

@@ -9,10 +9,15 @@ use sha2::Sha256;
 
 /// A compact JWT with the given header and claims, HMAC-SHA256 signed with `key`.
 pub(crate) fn sign_with_header(header: &Value, claims: &Value, key: &[u8]) -> String {
+    sign_raw(&header.to_string(), &claims.to_string(), key)
+}
+
+/// A compact JWT of header and claims given as raw JSON text, HMAC-SHA256 signed with `key`.
+pub(crate) fn sign_raw(header: &str, claims: &str, key: &[u8]) -> String {
     let signing_input = format!(
         "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
+        URL_SAFE_NO_PAD.encode(header),
+        URL_SAFE_NO_PAD.encode(claims)
     );
     let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
     mac.update(signing_input.as_bytes());

@@ -56,7 +56,11 @@ fn alg_none_is_refused() {
     let signed = sign_with_header(&json!({"alg": "none"}), &shopper_claims(NOW, 900), KEY);
     let unsigned = format!("{}.", signed.rsplit_once('.').unwrap().0);
     for token in [signed, unsigned] {
-        assert!(service.verify(&token).is_err(), "{token}");
+        assert_eq!(
+            service.verify(&token),
+            Err(TokenError::UnsupportedAlgorithm),
+            "{token}"
+        );
     }
 }
 
@@ -193,4 +197,27 @@ fn a_json_array_as_claims_is_malformed() {
     let (service, _) = service();
     let token = sign(&json!(["sub", "110558"]), KEY);
     assert_eq!(service.verify(&token), Err(TokenError::Malformed));
+}
+
+#[test]
+fn a_registered_claim_given_twice_is_malformed() {
+    let (service, _) = service();
+    let claims = format!(
+        r#"{{"sub":"1","sub":"2","iss":"{ISSUER}","iat":{NOW},"exp":{}}}"#,
+        NOW + 60
+    );
+    let token = crate::handmade::sign_raw(r#"{"alg":"HS256"}"#, &claims, KEY);
+    assert_eq!(service.verify(&token), Err(TokenError::Malformed));
+}
+
+#[test]
+fn unregistered_claims_keep_escaped_names_and_any_json_value() {
+    let (service, _) = service();
+    let claims = format!(
+        r#"{{"sub":"1","iss":"{ISSUER}","iat":{NOW},"exp":{},"r\u00f4le":{{"a":[1,null]}}}}"#,
+        NOW + 60
+    );
+    let token = crate::handmade::sign_raw(r#"{"alg":"HS256"}"#, &claims, KEY);
+    let verified = service.verify(&token).unwrap();
+    assert_eq!(verified.other["rôle"], json!({"a": [1, null]}));
 }
