@@ -65,7 +65,7 @@ fn tokens(c: &mut Criterion) {
     let token = service.mint("bench-000001", Map::new()).unwrap().token;
     let sessions = Sessions::new(
         service.clone(),
-        MemoryStore::new(50_000_000, clock),
+        MemoryStore::new(1_000_000),
         ReuseDetection::On { grace: 30 },
     );
 

@@ -1,149 +1,161 @@
-//! The embedded session store: one process's revocations and refresh markers in memory, bounded,
-//! with entries dropped once the token or session they guard has expired. Enough for one instance;
-//! several instances share state through Redis instead.
+//! The embedded session store: one process's sessions in memory, bounded, each dropped once no
+//! token of it could be used. Enough for one instance; several instances share state through
+//! Redis instead.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::Clock;
-use crate::store::{RefreshClaim, SessionStore, StoreError};
+use crate::store::{MAX_HEADS, RefreshAttempt, Rotation, SessionStore, StoreError};
 
-/// Seconds between sweeps of expired entries.
+/// Seconds between sweeps of expired sessions.
 const SWEEP_INTERVAL: u64 = 30;
 
-/// An in-process [`SessionStore`] holding at most `capacity` entries of each kind.
+/// An in-process [`SessionStore`] holding at most `capacity` sessions.
 #[derive(Debug)]
 pub struct MemoryStore {
     state: Mutex<State>,
     capacity: usize,
-    clock: Arc<dyn Clock>,
 }
 
 #[derive(Debug, Default)]
 struct State {
-    /// Revoked session → when the revocation expires.
-    revoked: HashMap<u128, u32>,
-    /// Refreshed token → when it was first refreshed and when the marker expires.
-    refreshed: HashMap<u128, Marker>,
+    sessions: HashMap<u128, Session>,
     next_sweep: u64,
 }
 
-/// Compact so that a busy instance holds millions: 24 bytes with its key.
-#[derive(Debug, Clone, Copy)]
-struct Marker {
-    first_refresh: u32,
-    expires: u32,
+/// What one session needs: times in seconds since the epoch, token ids in 64 bits (collisions
+/// among the handful of tokens of one session are out of reach).
+#[derive(Debug, Default)]
+struct Session {
+    /// Drop the record after this.
+    expires: u64,
+    /// Revoked until this (0: not revoked).
+    revoked_until: u64,
+    /// Tokens that may be refreshed, with when they stop being usable, oldest first.
+    heads: Vec<(u64, u64)>,
+    /// Tokens refreshed lately, with when: refreshable again within the grace window.
+    retired: Vec<(u64, u64)>,
 }
 
 impl MemoryStore {
-    /// A store of at most `capacity` revocations and `capacity` refresh markers, telling time by
-    /// `clock`.
-    pub fn new(capacity: usize, clock: Arc<dyn Clock>) -> Self {
+    /// A store of at most `capacity` sessions.
+    pub fn new(capacity: usize) -> Self {
         Self {
             state: Mutex::new(State::default()),
             capacity,
-            clock,
         }
     }
 
-    /// Entries held now (revocations, refresh markers), expired ones included until the next sweep.
-    pub fn len(&self) -> (usize, usize) {
-        let state = self.lock();
-        (state.revoked.len(), state.refreshed.len())
+    /// Sessions held now, expired ones included until the next sweep.
+    pub fn len(&self) -> usize {
+        self.lock().sessions.len()
     }
 
-    /// Whether the store holds nothing.
+    /// Whether the store holds no session.
     pub fn is_empty(&self) -> bool {
-        self.len() == (0, 0)
+        self.len() == 0
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        // The state is consistent after every statement, so a panic elsewhere cannot corrupt it.
+        // Every statement leaves the state consistent, so a panic elsewhere cannot corrupt it.
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The state with expired entries swept out when due or when `full` says it is needed.
-    fn swept(&self, now: u64, full: impl Fn(&State) -> bool) -> MutexGuard<'_, State> {
-        let mut state = self.lock();
-        if now >= state.next_sweep || full(&state) {
-            let now = seconds(now);
-            state.revoked.retain(|_, expires| *expires > now);
-            state.refreshed.retain(|_, marker| marker.expires > now);
-            state.next_sweep = u64::from(now).saturating_add(SWEEP_INTERVAL);
+    /// The record of `sid`, created if absent; `None` when the store is full of live sessions.
+    fn session<'s>(&self, state: &'s mut State, sid: u128, now: u64) -> Option<&'s mut Session> {
+        if now >= state.next_sweep || state.sessions.len() >= self.capacity {
+            state.sessions.retain(|_, session| session.expires > now);
+            state.next_sweep = now.saturating_add(SWEEP_INTERVAL);
         }
-        state
+        if state.sessions.len() >= self.capacity && !state.sessions.contains_key(&sid) {
+            return None;
+        }
+        let session = state.sessions.entry(sid).or_default();
+        if session.expires <= now {
+            *session = Session::default();
+        }
+        Some(session)
     }
 }
 
 impl SessionStore for MemoryStore {
-    async fn is_revoked(&self, sid: &str) -> Result<bool, StoreError> {
-        let now = self.clock.now();
+    async fn is_revoked(&self, sid: &str, now: u64) -> Result<bool, StoreError> {
         let state = self.lock();
-        Ok(is_revoked(&state, compact(sid), now))
+        Ok(state
+            .sessions
+            .get(&session_key(sid))
+            .is_some_and(|session| session.revoked_until > now))
     }
 
-    async fn revoke(&self, sid: &str, ttl: u64) -> Result<(), StoreError> {
-        let now = self.clock.now();
-        let key = compact(sid);
-        let mut state = self.swept(now, |state| state.revoked.len() >= self.capacity);
-        if state.revoked.len() >= self.capacity && !state.revoked.contains_key(&key) {
-            return Err(StoreError::Full);
-        }
-        let expires = seconds(now.saturating_add(ttl));
-        let entry = state.revoked.entry(key).or_insert(expires);
-        *entry = (*entry).max(expires);
+    async fn revoke(&self, sid: &str, now: u64, ttl: u64) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let session = self
+            .session(&mut state, session_key(sid), now)
+            .ok_or(StoreError::Full)?;
+        let until = now.saturating_add(ttl);
+        session.revoked_until = session.revoked_until.max(until);
+        session.expires = session.expires.max(until);
         Ok(())
     }
 
-    async fn claim_refresh(
-        &self,
-        sid: &str,
-        token_id: &str,
-        now: u64,
-        ttl: u64,
-    ) -> Result<RefreshClaim, StoreError> {
-        let key = compact(token_id);
-        let mut state = self.swept(now, |state| state.refreshed.len() >= self.capacity);
-        if is_revoked(&state, compact(sid), now) {
-            return Ok(RefreshClaim::SessionRevoked);
+    async fn rotate(&self, attempt: RefreshAttempt<'_>) -> Result<Rotation, StoreError> {
+        let now = attempt.now;
+        let mut state = self.lock();
+        let session = self
+            .session(&mut state, session_key(attempt.sid), now)
+            .ok_or(StoreError::Full)?;
+        if session.revoked_until > now {
+            return Ok(Rotation::SessionRevoked);
         }
-        if let Some(marker) = state.refreshed.get(&key) {
-            if u64::from(marker.expires) > now {
-                return Ok(RefreshClaim::RefreshedAt(u64::from(marker.first_refresh)));
-            }
-        } else if state.refreshed.len() >= self.capacity {
-            return Err(StoreError::Full);
-        }
-        let marker = Marker {
-            first_refresh: seconds(now),
-            expires: seconds(now.saturating_add(ttl)),
+        session.heads.retain(|&(_, expires)| expires > now);
+        session
+            .retired
+            .retain(|&(_, at)| now <= at.saturating_add(attempt.grace));
+        let token = token_key(attempt.token_id);
+        let new_session = session.heads.is_empty() && session.retired.is_empty();
+        let outcome = if let Some(head) = session.heads.iter().position(|&(id, _)| id == token) {
+            session.heads.remove(head);
+            session.retired.push((token, now));
+            Rotation::Rotated
+        } else if session.retired.iter().any(|&(id, _)| id == token) {
+            Rotation::WithinGrace
+        } else if new_session {
+            session.retired.push((token, now));
+            Rotation::Rotated
+        } else {
+            return Ok(Rotation::Replayed);
         };
-        state.refreshed.insert(key, marker);
-        Ok(RefreshClaim::First)
+        if session.heads.len() >= MAX_HEADS {
+            session.heads.remove(0);
+        }
+        session
+            .heads
+            .push((token_key(attempt.successor_id), attempt.successor_expires));
+        session.expires = session.expires.max(now.saturating_add(attempt.keep_for));
+        Ok(outcome)
     }
 }
 
-fn is_revoked(state: &State, sid: u128, now: u64) -> bool {
-    state
-        .revoked
-        .get(&sid)
-        .is_some_and(|expires| u64::from(*expires) > now)
-}
-
-/// Seconds since the epoch in 32 bits, enough until 2106; later saturates (entries then never
-/// expire early, which fails closed).
-fn seconds(time: u64) -> u32 {
-    u32::try_from(time).unwrap_or(u32::MAX)
-}
-
-/// A 128-bit key for an id: a UUID as it is, anything else by its SHA-256.
-fn compact(id: &str) -> u128 {
-    if let Ok(uuid) = Uuid::try_parse(id) {
+/// A 128-bit key for a session id: a UUID as it is, anything else by its SHA-256.
+fn session_key(sid: &str) -> u128 {
+    if let Ok(uuid) = Uuid::try_parse(sid) {
         return uuid.as_u128();
     }
-    let digest = Sha256::digest(id.as_bytes());
-    u128::from_be_bytes(digest.first_chunk().copied().unwrap_or_default())
+    u128::from_be_bytes(
+        Sha256::digest(sid.as_bytes())
+            .first_chunk()
+            .copied()
+            .unwrap_or_default(),
+    )
+}
+
+/// A 64-bit key for a token id, unique among one session's tokens.
+fn token_key(id: &str) -> u64 {
+    // The low bits of a random UUID are random; truncating keeps them.
+    #[allow(clippy::cast_possible_truncation)]
+    let key = session_key(id) as u64;
+    key
 }

@@ -81,15 +81,27 @@ impl TokenService {
         Ok(claims)
     }
 
-    /// The successor of a verified token: its claims with a fresh `iat`, `exp` and `jti`, in
-    /// session `sid`, never outliving the session's absolute lifetime.
-    pub fn successor(&self, claims: Claims, sid: String) -> Result<IssuedToken, TokenError> {
+    /// The successor of a verified token: its claims with a fresh `iat` and `exp`, the token id
+    /// `jti`, in session `sid`, never outliving the session's absolute lifetime.
+    pub fn successor(
+        &self,
+        claims: Claims,
+        sid: String,
+        jti: String,
+    ) -> Result<IssuedToken, TokenError> {
         let session_start = claims.session_start();
         self.issue(Claims {
             sid: Some(sid),
             auth_time: Some(session_start),
+            jti: Some(jti),
             ..claims
         })
+    }
+
+    /// The `exp` a successor of `claims` issued at `now` gets: a TTL later, or the session's end.
+    pub fn successor_exp(&self, claims: &Claims, now: u64) -> u64 {
+        now.saturating_add(self.policy.ttl)
+            .min(self.session_end(claims))
     }
 
     /// When the session of `claims` can no longer be refreshed; `u64::MAX` without a cap.
@@ -113,27 +125,24 @@ impl TokenService {
             iat: 0,
             exp: 0,
             nbf: None,
-            jti: None,
+            jti: Some(Uuid::new_v4().to_string()),
             sid: Some(Uuid::new_v4().to_string()),
             auth_time: Some(self.clock.now()),
             other,
         })
     }
 
-    /// Signs `claims` as a new token issued now, with a new `jti`, living the TTL or until its
-    /// session ends, whichever is first. `nbf` is dropped: the new token is valid from its `iat`.
+    /// Signs `claims` as a new token issued now, living the TTL or until its session ends,
+    /// whichever is first. `nbf` is dropped: the new token is valid from its `iat`.
     fn issue(&self, mut claims: Claims) -> Result<IssuedToken, TokenError> {
         let now = self.clock.now();
-        let exp = now
-            .saturating_add(self.policy.ttl)
-            .min(self.session_end(&claims));
+        let exp = self.successor_exp(&claims, now);
         if exp <= now {
             return Err(TokenError::SessionLifetimeReached);
         }
         claims.iat = now;
         claims.exp = exp;
         claims.nbf = None;
-        claims.jti = Some(Uuid::new_v4().to_string());
         let json = serde_json::to_vec(&claims).map_err(|_| TokenError::Signing)?;
         let token = jws::seal(&json, &self.key)?;
         Ok(IssuedToken {

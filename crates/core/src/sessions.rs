@@ -8,7 +8,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use crate::store::{RefreshClaim, SessionStore, StoreError};
+use uuid::Uuid;
+
+use crate::store::{RefreshAttempt, Rotation, SessionStore, StoreError};
 use crate::{Claims, IssuedToken, TokenError, TokenService};
 
 /// Whether an already refreshed token may be refreshed again.
@@ -57,7 +59,7 @@ impl<S: SessionStore> Sessions<S> {
     pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         let claims = self.tokens.verify(token)?;
         let (sid, _) = identities(&claims, token);
-        if self.store.is_revoked(&sid).await? {
+        if self.store.is_revoked(&sid, self.tokens.now()).await? {
             return Err(TokenError::Revoked);
         }
         Ok(claims)
@@ -67,34 +69,42 @@ impl<S: SessionStore> Sessions<S> {
     pub async fn refresh(&self, token: &str) -> Result<IssuedToken, TokenError> {
         let claims = self.tokens.verify(token)?;
         let (sid, token_id) = identities(&claims, token);
+        let now = self.tokens.now();
+        let successor_id = Uuid::new_v4().to_string();
         match self.reuse {
             ReuseDetection::Off => {
-                if self.store.is_revoked(&sid).await? {
+                if self.store.is_revoked(&sid, now).await? {
                     return Err(TokenError::Revoked);
                 }
             }
             ReuseDetection::On { grace } => {
-                let now = self.tokens.now();
-                let marker_ttl = self.remaining_life(&claims, now);
-                match self
-                    .store
-                    .claim_refresh(&sid, &token_id, now, marker_ttl)
-                    .await?
-                {
-                    RefreshClaim::SessionRevoked => return Err(TokenError::Revoked),
-                    RefreshClaim::First => {}
-                    RefreshClaim::RefreshedAt(first) if now <= first.saturating_add(grace) => {}
-                    RefreshClaim::RefreshedAt(_) => {
-                        self.store
-                            .revoke(&sid, self.revocation_ttl(&claims, now))
-                            .await?;
+                let leeway = self.tokens.policy().leeway;
+                let successor_expires = self
+                    .tokens
+                    .successor_exp(&claims, now)
+                    .saturating_add(leeway);
+                let attempt = RefreshAttempt {
+                    sid: &sid,
+                    token_id: &token_id,
+                    successor_id: &successor_id,
+                    now,
+                    grace,
+                    successor_expires,
+                    keep_for: successor_expires.max(claims.exp.saturating_add(leeway)) - now,
+                };
+                match self.store.rotate(attempt).await? {
+                    Rotation::SessionRevoked => return Err(TokenError::Revoked),
+                    Rotation::Rotated | Rotation::WithinGrace => {}
+                    Rotation::Replayed => {
+                        let ttl = self.revocation_ttl(&claims, now);
+                        self.store.revoke(&sid, now, ttl).await?;
                         return Err(TokenError::Replayed);
                     }
                 }
             }
         }
         let sid = sid.into_owned();
-        self.tokens.successor(claims, sid)
+        self.tokens.successor(claims, sid, successor_id)
     }
 
     /// Ends the session of `token` everywhere: every token descended from the same login is
@@ -103,10 +113,8 @@ impl<S: SessionStore> Sessions<S> {
         let claims = self.verify(token).await?;
         let (sid, _) = identities(&claims, token);
         let now = self.tokens.now();
-        Ok(self
-            .store
-            .revoke(&sid, self.revocation_ttl(&claims, now))
-            .await?)
+        let ttl = self.revocation_ttl(&claims, now);
+        Ok(self.store.revoke(&sid, now, ttl).await?)
     }
 
     /// Seconds until the token presented, with the clock-skew leeway, can no longer be used.

@@ -1,19 +1,43 @@
-//! What the session rules need from shared state, whichever store holds it: revoked sessions and
-//! refresh markers, each kept only as long as the token or session it guards could still be used.
+//! What the session rules need from shared state, whichever store holds it: per session, whether
+//! it is revoked and which of its tokens may still be refreshed. State grows with sessions, not
+//! with refreshes, and each record lives only while a token of its session could still be used.
 
 use std::future::Future;
 
 use thiserror::Error;
 
-/// What a refresh found when it claimed the right to refresh a token.
+/// How a refresh-once check came out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefreshClaim {
-    /// The token's session is revoked; nothing was recorded.
+pub enum Rotation {
+    /// The session is revoked; nothing was recorded.
     SessionRevoked,
-    /// The token had not been refreshed: the refresh is now recorded.
-    First,
-    /// The token was already refreshed, first at this time (seconds since the epoch).
-    RefreshedAt(u64),
+    /// The token had not been refreshed (or its session was not known yet): it is now retired and
+    /// its successor may be refreshed.
+    Rotated,
+    /// The token was refreshed within the grace window: its new successor may be refreshed too.
+    WithinGrace,
+    /// The token was refreshed before the grace window, or is not one the session can refresh:
+    /// presumed stolen. Nothing was recorded; the caller revokes the session.
+    Replayed,
+}
+
+/// One refresh to check and record, atomically.
+#[derive(Debug, Clone, Copy)]
+pub struct RefreshAttempt<'a> {
+    /// The session.
+    pub sid: &'a str,
+    /// The presented token's id.
+    pub token_id: &'a str,
+    /// The id the successor will carry, if the refresh is allowed.
+    pub successor_id: &'a str,
+    /// Now, in seconds since the epoch.
+    pub now: u64,
+    /// Seconds after its first refresh during which a token may be refreshed again.
+    pub grace: u64,
+    /// When the successor stops being usable (its `exp` plus leeway).
+    pub successor_expires: u64,
+    /// How many seconds from now the session's record must be kept.
+    pub keep_for: u64,
 }
 
 /// The store could not answer; the rules fail closed on it.
@@ -22,29 +46,31 @@ pub enum StoreError {
     /// The store did not answer in time, or not at all.
     #[error("the session store is unreachable: {0}")]
     Unavailable(String),
-    /// The in-process store is full of entries that are all still needed.
+    /// The in-process store is full of sessions that are all still live.
     #[error("the session store is full")]
     Full,
 }
 
-/// Shared session state: revocations and refresh markers, with expiry.
+/// Most tokens of one session that may be refreshed at once: one, plus one per tab that raced
+/// within the grace window. Beyond it the oldest is forgotten (and would count as replayed).
+pub const MAX_HEADS: usize = 8;
+
+/// Shared session state.
 ///
-/// Implementations must make [`claim_refresh`](Self::claim_refresh) atomic: two refreshes of one
-/// token, on any instances, must not both see [`RefreshClaim::First`].
+/// [`rotate`](Self::rotate) must be atomic per session: two refreshes of one token, on any
+/// instances, must not both see [`Rotation::Rotated`].
 pub trait SessionStore {
-    /// Whether session `sid` is revoked.
-    fn is_revoked(&self, sid: &str) -> impl Future<Output = Result<bool, StoreError>>;
+    /// Whether session `sid` is revoked at `now`.
+    fn is_revoked(&self, sid: &str, now: u64) -> impl Future<Output = Result<bool, StoreError>>;
 
-    /// Revokes session `sid` for `ttl` seconds (after which no token of it could be used anyway).
-    fn revoke(&self, sid: &str, ttl: u64) -> impl Future<Output = Result<(), StoreError>>;
+    /// Revokes session `sid` from `now` for `ttl` seconds (after which no token of it could be
+    /// used anyway); never shortens a longer revocation.
+    fn revoke(&self, sid: &str, now: u64, ttl: u64)
+    -> impl Future<Output = Result<(), StoreError>>;
 
-    /// Unless session `sid` is revoked, records that token `token_id` is refreshed at `now`, kept
-    /// for `ttl` seconds, and tells whether it was refreshed before.
-    fn claim_refresh(
+    /// Applies the refresh-once rule to `attempt` and records its outcome.
+    fn rotate(
         &self,
-        sid: &str,
-        token_id: &str,
-        now: u64,
-        ttl: u64,
-    ) -> impl Future<Output = Result<RefreshClaim, StoreError>>;
+        attempt: RefreshAttempt<'_>,
+    ) -> impl Future<Output = Result<Rotation, StoreError>>;
 }

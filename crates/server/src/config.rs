@@ -104,8 +104,8 @@ pub struct Settings {
     #[arg(long, env = "CCSTORE_STORE_TIMEOUT_MS", default_value_t = 500, global = true,
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub store_timeout_ms: u64,
-    /// Entries the in-process store holds at most, per kind (revocations, refresh markers); when
-    /// full of live entries, requests that need a new one are answered 503 (fail closed).
+    /// Sessions the in-process store holds at most; when it is full of live sessions, requests
+    /// that need to record a new one are answered 503 (fail closed).
     #[arg(
         long,
         env = "CCSTORE_MEMORY_STORE_CAPACITY",

@@ -123,10 +123,7 @@ pub fn sessions(
                     .map_err(|error| StartupError::Redis(error.to_string()))?,
             )
         }
-        None => Store::Memory(MemoryStore::new(
-            settings.memory_store_capacity,
-            Arc::new(SystemClock),
-        )),
+        None => Store::Memory(MemoryStore::new(settings.memory_store_capacity)),
     };
     let reuse = match settings.reuse_detection {
         Switch::On => ReuseDetection::On {

@@ -50,15 +50,17 @@ pub(crate) fn service() -> (TokenService, ManualClock) {
     service_with(policy())
 }
 
-/// Session rules under `policy` with an in-memory store of `capacity` entries.
+/// Session rules under `policy` with an in-memory store of `capacity` sessions.
 pub(crate) fn sessions_with(
     policy: TokenPolicy,
     reuse: ReuseDetection,
     capacity: usize,
 ) -> (Sessions<MemoryStore>, ManualClock) {
     let (tokens, clock) = service_with(policy);
-    let store = MemoryStore::new(capacity, Arc::new(clock.clone()));
-    (Sessions::new(tokens, store, reuse), clock)
+    (
+        Sessions::new(tokens, MemoryStore::new(capacity), reuse),
+        clock,
+    )
 }
 
 /// Session rules with replay detection on and the default grace window.

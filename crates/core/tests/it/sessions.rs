@@ -96,8 +96,9 @@ fn verify_consumes_nothing() {
     for _ in 0..3 {
         assert!(now(sessions.verify(&token)).is_ok());
     }
+    assert_eq!(sessions.store().len(), 0, "verify recorded nothing");
     assert!(now(sessions.refresh(&token)).is_ok());
-    assert_eq!(sessions.store().len(), (0, 1));
+    assert_eq!(sessions.store().len(), 1);
 }
 
 #[test]
@@ -148,29 +149,62 @@ fn a_full_store_fails_closed() {
 }
 
 #[test]
-fn entries_expire_with_the_tokens_they_guard_and_free_their_place() {
+fn sessions_are_forgotten_once_no_token_of_theirs_can_be_used() {
     let (sessions, clock) = sessions_with(policy(), ReuseDetection::On { grace: GRACE }, 2);
     let tokens: Vec<String> = (0..2)
         .map(|i| sign(&shopper_claims(NOW - i, 100), KEY))
         .collect();
-    for token in &tokens {
-        now(sessions.refresh(token)).unwrap();
-    }
-    now(sessions.logout(&tokens[0])).unwrap();
-    assert_eq!(sessions.store().len(), (1, 2));
-    clock.advance(100);
-    let fresh = sign(&shopper_claims(NOW + 100, 900), KEY);
+    let successors: Vec<String> = tokens
+        .iter()
+        .map(|token| now(sessions.refresh(token)).unwrap().token)
+        .collect();
+    now(sessions.logout(&successors[0])).unwrap();
+    assert_eq!(sessions.store().len(), 2);
+    let third = sign(&shopper_claims(NOW, 900), KEY);
+    assert_eq!(
+        now(sessions.refresh(&third)),
+        Err(TokenError::StoreUnavailable),
+        "full of live sessions"
+    );
+
+    clock.advance(TTL);
+    let fresh = sign(&shopper_claims(NOW + TTL, 900), KEY);
     assert!(
         now(sessions.refresh(&fresh)).is_ok(),
-        "expired markers were swept to make room"
+        "expired sessions were swept to make room"
     );
-    assert_eq!(sessions.store().len().1, 1);
-    clock.advance(TTL);
-    let another = sign(&shopper_claims(NOW + 100 + TTL, 900), KEY);
-    now(sessions.logout(&another)).unwrap();
+    assert_eq!(sessions.store().len(), 1);
+}
+
+#[test]
+fn a_token_the_session_never_issued_for_refresh_counts_as_replayed() {
+    let (sessions, clock) = sessions();
+    let mut first = shopper_claims(NOW, 900);
+    first["sid"] = json!("3f1d2c4b-5a69-4788-9c0d-1e2f3a4b5c6d");
+    first["jti"] = json!("login-token");
+    let login = sign(&first, KEY);
+    let successor = now(sessions.refresh(&login)).unwrap().token;
+    let mut forged_sibling = first.clone();
+    forged_sibling["jti"] = json!("never-issued");
+    clock.advance(1);
     assert_eq!(
-        sessions.store().len().0,
-        1,
-        "the first revocation outlived no token and was swept"
+        now(sessions.refresh(&sign(&forged_sibling, KEY))),
+        Err(TokenError::Replayed)
     );
+    assert_eq!(now(sessions.verify(&successor)), Err(TokenError::Revoked));
+}
+
+#[test]
+fn racing_tabs_each_keep_a_refreshable_branch() {
+    let (sessions, clock) = sessions();
+    let shared = sign(&shopper_claims(NOW, 900), KEY);
+    let mut tab_a = now(sessions.refresh(&shared)).unwrap().token;
+    let mut tab_b = now(sessions.refresh(&shared)).unwrap().token;
+    for _ in 0..5 {
+        clock.advance(GRACE + 60);
+        tab_a = now(sessions.refresh(&tab_a)).unwrap().token;
+        tab_b = now(sessions.refresh(&tab_b)).unwrap().token;
+    }
+    assert!(now(sessions.verify(&tab_a)).is_ok());
+    assert!(now(sessions.verify(&tab_b)).is_ok());
 }

@@ -3,7 +3,7 @@
 
 mod redis;
 
-use ccstore_core::{MemoryStore, RefreshClaim, SessionStore, StoreError};
+use ccstore_core::{MemoryStore, RefreshAttempt, Rotation, SessionStore, StoreError};
 
 pub use self::redis::RedisStore;
 
@@ -17,30 +17,24 @@ pub enum Store {
 }
 
 impl SessionStore for Store {
-    async fn is_revoked(&self, sid: &str) -> Result<bool, StoreError> {
+    async fn is_revoked(&self, sid: &str, now: u64) -> Result<bool, StoreError> {
         match self {
-            Self::Memory(store) => store.is_revoked(sid).await,
-            Self::Redis(store) => store.is_revoked(sid).await,
+            Self::Memory(store) => store.is_revoked(sid, now).await,
+            Self::Redis(store) => store.is_revoked(sid, now).await,
         }
     }
 
-    async fn revoke(&self, sid: &str, ttl: u64) -> Result<(), StoreError> {
+    async fn revoke(&self, sid: &str, now: u64, ttl: u64) -> Result<(), StoreError> {
         match self {
-            Self::Memory(store) => store.revoke(sid, ttl).await,
-            Self::Redis(store) => store.revoke(sid, ttl).await,
+            Self::Memory(store) => store.revoke(sid, now, ttl).await,
+            Self::Redis(store) => store.revoke(sid, now, ttl).await,
         }
     }
 
-    async fn claim_refresh(
-        &self,
-        sid: &str,
-        token_id: &str,
-        now: u64,
-        ttl: u64,
-    ) -> Result<RefreshClaim, StoreError> {
+    async fn rotate(&self, attempt: RefreshAttempt<'_>) -> Result<Rotation, StoreError> {
         match self {
-            Self::Memory(store) => store.claim_refresh(sid, token_id, now, ttl).await,
-            Self::Redis(store) => store.claim_refresh(sid, token_id, now, ttl).await,
+            Self::Memory(store) => store.rotate(attempt).await,
+            Self::Redis(store) => store.rotate(attempt).await,
         }
     }
 }

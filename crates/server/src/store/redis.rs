@@ -1,4 +1,5 @@
-//! Session state in Redis, shared by every instance behind the load balancer. Every call is
+//! Session state in Redis, shared by every instance behind the load balancer: one hash per
+//! session, changed only by Lua scripts so that each check-and-set is atomic. Every call is
 //! bounded in time; an unreachable Redis is an error the rules fail closed on, and the connection
 //! manager reconnects by itself when Redis returns.
 
@@ -7,34 +8,73 @@ use std::future::Future;
 use std::time::Duration;
 
 use actix_web::rt::time::timeout;
-use ccstore_core::{RefreshClaim, SessionStore, StoreError};
+use ccstore_core::{MAX_HEADS, RefreshAttempt, Rotation, SessionStore, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Client, RedisResult, Script};
 
-/// Atomically: nothing if the session is revoked (-1); otherwise record the token's first refresh
-/// time unless one is recorded, and answer it (or -2 when this is the first).
-const CLAIM_REFRESH: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1 then return -1 end
-local first = redis.call('SET', KEYS[2], ARGV[1], 'NX', 'GET', 'EX', ARGV[2])
-if first then return tonumber(first) end
-return -2
+/// The refresh-once rule on one session hash (fields `revoked` = until when, `h:<id>` = a token
+/// that may be refreshed and when it expires, `r:<id>` = a token refreshed and when), the same
+/// rule as the in-process store. Answers 0 revoked, 1 rotated, 2 within grace, 3 replayed.
+const ROTATE: &str = r"
+local key, token, successor = KEYS[1], ARGV[1], ARGV[2]
+local now, grace = tonumber(ARGV[3]), tonumber(ARGV[4])
+local successor_expires, keep, max_heads = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+local fields = redis.call('HGETALL', key)
+local revoked, heads, is_head, retired, others = 0, {}, false, false, 0
+for i = 1, #fields, 2 do
+  local name, value = fields[i], tonumber(fields[i + 1])
+  local kind, id = string.sub(name, 1, 2), string.sub(name, 3)
+  if name == 'revoked' then
+    revoked = value
+  elseif kind == 'h:' and value > now then
+    heads[#heads + 1] = {name, value}
+    if id == token then is_head = true end
+  elseif kind == 'r:' and now <= value + grace then
+    others = others + 1
+    if id == token then retired = true end
+  else
+    redis.call('HDEL', key, name)
+  end
+end
+if revoked > now then return 0 end
+local outcome
+if is_head then
+  redis.call('HDEL', key, 'h:' .. token)
+  redis.call('HSET', key, 'r:' .. token, now)
+  outcome = 1
+elseif retired then
+  outcome = 2
+elseif #heads == 0 and others == 0 then
+  redis.call('HSET', key, 'r:' .. token, now)
+  outcome = 1
+else
+  return 3
+end
+if #heads >= max_heads then
+  table.sort(heads, function(a, b) return a[2] < b[2] end)
+  redis.call('HDEL', key, heads[1][1])
+end
+redis.call('HSET', key, 'h:' .. successor, successor_expires)
+if redis.call('TTL', key) < keep then redis.call('EXPIRE', key, keep) end
+return outcome
 ";
 
-/// Revoke for at least the given seconds; never shorten a longer revocation.
+/// Revoke until `now + ttl`; never shortens a longer revocation or the record's life.
 const REVOKE: &str = r"
-redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[1])
-redis.call('EXPIRE', KEYS[1], ARGV[1], 'GT')
+local ends = tonumber(ARGV[1]) + tonumber(ARGV[2])
+local current = tonumber(redis.call('HGET', KEYS[1], 'revoked') or '0')
+if ends > current then redis.call('HSET', KEYS[1], 'revoked', ends) end
+if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return 1
 ";
 
-/// A [`SessionStore`] in Redis. Keys are `ccstore:{<sid>}:revoked` and
-/// `ccstore:{<sid>}:refreshed:<token id>`: one hash slot per session, so the atomic scripts also
-/// work on Redis Cluster.
+/// A [`SessionStore`] in Redis: one hash `ccstore:{<sid>}` per session (the braces make it a hash
+/// tag, so Redis Cluster works too).
 #[derive(Clone)]
 pub struct RedisStore {
     connection: ConnectionManager,
     deadline: Duration,
-    claim_refresh: Script,
+    rotate: Script,
     revoke: Script,
 }
 
@@ -60,7 +100,7 @@ impl RedisStore {
         Ok(Self {
             connection,
             deadline,
-            claim_refresh: Script::new(CLAIM_REFRESH),
+            rotate: Script::new(ROTATE),
             revoke: Script::new(REVOKE),
         })
     }
@@ -88,50 +128,48 @@ impl RedisStore {
     }
 }
 
-fn revoked_key(sid: &str) -> String {
-    format!("ccstore:{{{sid}}}:revoked")
-}
-
-fn refreshed_key(sid: &str, token_id: &str) -> String {
-    format!("ccstore:{{{sid}}}:refreshed:{token_id}")
+fn session_key(sid: &str) -> String {
+    format!("ccstore:{{{sid}}}")
 }
 
 impl SessionStore for RedisStore {
-    async fn is_revoked(&self, sid: &str) -> Result<bool, StoreError> {
+    async fn is_revoked(&self, sid: &str, now: u64) -> Result<bool, StoreError> {
         let mut connection = self.connection.clone();
-        self.bounded(connection.exists(revoked_key(sid))).await
+        let until: Option<u64> = self
+            .bounded(connection.hget(session_key(sid), "revoked"))
+            .await?;
+        Ok(until.is_some_and(|until| until > now))
     }
 
-    async fn revoke(&self, sid: &str, ttl: u64) -> Result<(), StoreError> {
+    async fn revoke(&self, sid: &str, now: u64, ttl: u64) -> Result<(), StoreError> {
         let mut connection = self.connection.clone();
-        let mut invocation = self.revoke.key(revoked_key(sid));
-        invocation.arg(ttl);
+        let mut invocation = self.revoke.key(session_key(sid));
+        invocation.arg(now).arg(ttl.max(1));
         self.bounded(invocation.invoke_async::<i64>(&mut connection))
             .await
             .map(drop)
     }
 
-    async fn claim_refresh(
-        &self,
-        sid: &str,
-        token_id: &str,
-        now: u64,
-        ttl: u64,
-    ) -> Result<RefreshClaim, StoreError> {
+    async fn rotate(&self, attempt: RefreshAttempt<'_>) -> Result<Rotation, StoreError> {
         let mut connection = self.connection.clone();
-        let mut invocation = self.claim_refresh.key(revoked_key(sid));
+        let mut invocation = self.rotate.key(session_key(attempt.sid));
         invocation
-            .key(refreshed_key(sid, token_id))
-            .arg(now)
-            .arg(ttl);
+            .arg(attempt.token_id)
+            .arg(attempt.successor_id)
+            .arg(attempt.now)
+            .arg(attempt.grace)
+            .arg(attempt.successor_expires)
+            .arg(attempt.keep_for.max(1))
+            .arg(MAX_HEADS);
         Ok(
             match self
                 .bounded(invocation.invoke_async::<i64>(&mut connection))
                 .await?
             {
-                -1 => RefreshClaim::SessionRevoked,
-                first if first >= 0 => RefreshClaim::RefreshedAt(first.unsigned_abs()),
-                _ => RefreshClaim::First,
+                0 => Rotation::SessionRevoked,
+                1 => Rotation::Rotated,
+                2 => Rotation::WithinGrace,
+                _ => Rotation::Replayed,
             },
         )
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::test;
-use ccstore_core::{ManualClock, RefreshClaim, SessionStore};
+use ccstore_core::{ManualClock, RefreshAttempt, Rotation, SessionStore};
 use ccstore_server::build_app;
 use ccstore_server::store::{RedisStore, Store};
 use futures_util::future::join_all;
@@ -182,45 +182,75 @@ async fn a_replay_on_another_instance_is_detected_and_revokes_the_session_on_bot
 }
 
 #[actix_rt::test]
-async fn racing_claims_on_one_token_from_two_connections_have_exactly_one_winner() {
+async fn racing_refreshes_of_one_token_from_two_connections_have_exactly_one_winner() {
     let redis = RedisServer::start();
     let (first, second) = (redis_store(&redis), redis_store(&redis));
-    let claims = (0..20).map(|i| {
+    let successors: Vec<String> = (0..20).map(|i| format!("successor-{i}")).collect();
+    let attempts = successors.iter().enumerate().map(|(i, successor)| {
         let store = if i % 2 == 0 { &first } else { &second };
-        store.claim_refresh("race-session", "race-token", NOW, 60)
+        store.rotate(RefreshAttempt {
+            sid: "race-session",
+            token_id: "race-token",
+            successor_id: successor,
+            now: NOW,
+            grace: 0,
+            successor_expires: NOW + 900,
+            keep_for: 900,
+        })
     });
-    let outcomes = join_all(claims).await;
-    let winners = outcomes
+    let outcomes = join_all(attempts).await;
+    let rotated = outcomes
         .iter()
-        .filter(|outcome| **outcome == Ok(RefreshClaim::First))
+        .filter(|outcome| **outcome == Ok(Rotation::Rotated))
         .count();
-    assert_eq!(winners, 1, "{outcomes:?}");
-    assert!(outcomes.iter().all(|outcome| matches!(
-        outcome,
-        Ok(RefreshClaim::First | RefreshClaim::RefreshedAt(NOW))
-    )));
+    assert_eq!(rotated, 1, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|outcome| matches!(outcome, Ok(Rotation::Rotated | Rotation::WithinGrace)))
+    );
+
+    let late = RefreshAttempt {
+        sid: "race-session",
+        token_id: "race-token",
+        successor_id: "late",
+        now: NOW + 1,
+        grace: 0,
+        successor_expires: NOW + 901,
+        keep_for: 900,
+    };
+    assert_eq!(
+        first.rotate(late).await,
+        Ok(Rotation::Replayed),
+        "after the grace window"
+    );
 }
 
 #[actix_rt::test]
-async fn revocations_and_markers_expire_in_redis() {
+async fn a_session_is_one_hash_whose_life_and_revocation_are_never_shortened() {
     let redis = RedisServer::start();
     let store = redis_store(&redis);
-    store.revoke("expiring", 1).await.unwrap();
-    assert!(store.is_revoked("expiring").await.unwrap());
-    store.revoke("expiring", 600).await.unwrap();
-    store.revoke("expiring", 1).await.unwrap();
-    let ttl: i64 = {
-        let client = redis::Client::open(redis.url()).unwrap();
-        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-        redis::cmd("TTL")
-            .arg("ccstore:{expiring}:revoked")
-            .query_async(&mut connection)
-            .await
-            .unwrap()
-    };
-    assert!(
-        ttl > 500,
-        "a shorter revocation never shortens a longer one (TTL {ttl})"
+    store.revoke("expiring", NOW, 600).await.unwrap();
+    store.revoke("expiring", NOW, 1).await.unwrap();
+    assert!(store.is_revoked("expiring", NOW + 599).await.unwrap());
+    assert!(!store.is_revoked("expiring", NOW + 600).await.unwrap());
+    let client = redis::Client::open(redis.url()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let ttl: i64 = redis::cmd("TTL")
+        .arg("ccstore:{expiring}")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert!(ttl > 500, "TTL {ttl}");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut connection)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys,
+        ["ccstore:{expiring}"],
+        "one key per session, no token stored"
     );
 }
 

@@ -50,7 +50,7 @@ pub(crate) fn state_with(store: Store, policy: TokenPolicy, clock: &ManualClock)
 
 /// Application state with the in-process store and the test policy, on `clock`.
 pub(crate) fn state(clock: &ManualClock) -> AppState {
-    let store = Store::Memory(MemoryStore::new(10_000, Arc::new(clock.clone())));
+    let store = Store::Memory(MemoryStore::new(10_000));
     state_with(store, policy(), clock)
 }
 
