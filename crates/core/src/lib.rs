@@ -21,4 +21,4 @@ pub use key::{HmacKey, MIN_KEY_BYTES};
 pub use memory_store::MemoryStore;
 pub use service::{IssuedToken, TokenPolicy, TokenService};
 pub use sessions::{ReuseDetection, Sessions};
-pub use store::{MAX_HEADS, RefreshAttempt, Rotation, SessionStore, StoreError};
+pub use store::{MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreError};

@@ -8,7 +8,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::store::{MAX_HEADS, RefreshAttempt, Rotation, SessionStore, StoreError};
+use crate::store::{MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreError};
 
 /// Seconds between sweeps of expired sessions.
 const SWEEP_INTERVAL: u64 = 30;
@@ -118,17 +118,17 @@ impl SessionStore for MemoryStore {
         let new_session = session.heads.is_empty() && session.retired.is_empty();
         let outcome = if let Some(head) = session.heads.iter().position(|&(id, _)| id == token) {
             session.heads.remove(head);
-            session.retired.push((token, now));
+            retire(&mut session.retired, token, now);
             Rotation::Rotated
         } else if session.retired.iter().any(|&(id, _)| id == token) {
             Rotation::WithinGrace
         } else if new_session {
-            session.retired.push((token, now));
+            retire(&mut session.retired, token, now);
             Rotation::Rotated
         } else {
             return Ok(Rotation::Replayed);
         };
-        if session.heads.len() >= MAX_HEADS {
+        if session.heads.len() >= MAX_TRACKED {
             session.heads.remove(0);
         }
         session
@@ -137,6 +137,14 @@ impl SessionStore for MemoryStore {
         session.expires = session.expires.max(now.saturating_add(attempt.keep_for));
         Ok(outcome)
     }
+}
+
+/// Remembers `token` as refreshed at `now`, forgetting the oldest beyond [`MAX_TRACKED`].
+fn retire(retired: &mut Vec<(u64, u64)>, token: u64, now: u64) {
+    if retired.len() >= MAX_TRACKED {
+        retired.remove(0);
+    }
+    retired.push((token, now));
 }
 
 /// A 128-bit key for a session id: a UUID as it is, anything else by its SHA-256.

@@ -51,9 +51,11 @@ pub enum StoreError {
     Full,
 }
 
-/// Most tokens of one session that may be refreshed at once: one, plus one per tab that raced
-/// within the grace window. Beyond it the oldest is forgotten (and would count as replayed).
-pub const MAX_HEADS: usize = 8;
+/// Most tokens of one session that may be refreshed at once (one, plus one per tab that raced
+/// within the grace window), and most refreshed tokens remembered for the grace window. Beyond
+/// it the oldest is forgotten (and would count as replayed), so a client refreshing in a tight
+/// loop cannot grow its session's record.
+pub const MAX_TRACKED: usize = 8;
 
 /// Shared session state.
 ///

@@ -208,3 +208,14 @@ fn racing_tabs_each_keep_a_refreshable_branch() {
     assert!(now(sessions.verify(&tab_a)).is_ok());
     assert!(now(sessions.verify(&tab_b)).is_ok());
 }
+
+#[test]
+fn a_client_refreshing_in_a_tight_loop_keeps_a_small_record_and_a_working_chain() {
+    let (sessions, _) = sessions();
+    let mut token = sign(&shopper_claims(NOW, 900), KEY);
+    for _ in 0..100 {
+        token = now(sessions.refresh(&token)).unwrap().token;
+    }
+    assert!(now(sessions.verify(&token)).is_ok());
+    assert_eq!(sessions.store().len(), 1);
+}

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use actix_web::rt::time::timeout;
-use ccstore_core::{MAX_HEADS, RefreshAttempt, Rotation, SessionStore, StoreError};
+use ccstore_core::{MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreError};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Client, RedisResult, Script};
 
@@ -18,9 +18,9 @@ use redis::{AsyncCommands, Client, RedisResult, Script};
 const ROTATE: &str = r"
 local key, token, successor = KEYS[1], ARGV[1], ARGV[2]
 local now, grace = tonumber(ARGV[3]), tonumber(ARGV[4])
-local successor_expires, keep, max_heads = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
+local successor_expires, keep, max_tracked = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
 local fields = redis.call('HGETALL', key)
-local revoked, heads, is_head, retired, others = 0, {}, false, false, 0
+local revoked, heads, is_head, retired, recent = 0, {}, false, false, {}
 for i = 1, #fields, 2 do
   local name, value = fields[i], tonumber(fields[i + 1])
   local kind, id = string.sub(name, 1, 2), string.sub(name, 3)
@@ -30,30 +30,36 @@ for i = 1, #fields, 2 do
     heads[#heads + 1] = {name, value}
     if id == token then is_head = true end
   elseif kind == 'r:' and now <= value + grace then
-    others = others + 1
+    recent[#recent + 1] = {name, value}
     if id == token then retired = true end
   else
     redis.call('HDEL', key, name)
   end
 end
 if revoked > now then return 0 end
+local function forget_oldest(entries)
+  if #entries >= max_tracked then
+    table.sort(entries, function(a, b) return a[2] < b[2] end)
+    redis.call('HDEL', key, entries[1][1])
+  end
+end
 local outcome
-if is_head then
-  redis.call('HDEL', key, 'h:' .. token)
-  redis.call('HSET', key, 'r:' .. token, now)
-  outcome = 1
-elseif retired then
+if retired then
   outcome = 2
-elseif #heads == 0 and others == 0 then
+elseif is_head or (#heads == 0 and #recent == 0) then
+  if is_head then
+    redis.call('HDEL', key, 'h:' .. token)
+    for i, head in ipairs(heads) do
+      if head[1] == 'h:' .. token then table.remove(heads, i) break end
+    end
+  end
+  forget_oldest(recent)
   redis.call('HSET', key, 'r:' .. token, now)
   outcome = 1
 else
   return 3
 end
-if #heads >= max_heads then
-  table.sort(heads, function(a, b) return a[2] < b[2] end)
-  redis.call('HDEL', key, heads[1][1])
-end
+forget_oldest(heads)
 redis.call('HSET', key, 'h:' .. successor, successor_expires)
 if redis.call('TTL', key) < keep then redis.call('EXPIRE', key, keep) end
 return outcome
@@ -160,7 +166,7 @@ impl SessionStore for RedisStore {
             .arg(attempt.grace)
             .arg(attempt.successor_expires)
             .arg(attempt.keep_for.max(1))
-            .arg(MAX_HEADS);
+            .arg(MAX_TRACKED);
         Ok(
             match self
                 .bounded(invocation.invoke_async::<i64>(&mut connection))
