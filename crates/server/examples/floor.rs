@@ -6,13 +6,13 @@
 use actix_web::http::header::ContentType;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-/// A refresh response as ccstore sends it for a token minted by the bench (302 bytes, the same
-/// claims and lengths), fixed once and for all.
+/// A refresh response as ccstore sends it for a token minted by the bench (393 bytes: the same
+/// claims and lengths, session id and start included), fixed once and for all.
 const BODY: &str = concat!(
     r#"{"access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9."#,
-    "eyJzdWIiOiJiZW5jaC0wMDAwMDAiLCJpc3MiOiJzdG9yZWZyb250VUkiLCJpYXQiOjE3OTU2MzkyNzAsImV4cCI6MTc5",
-    "NTY0MDIwMCwianRpIjoiNzU4ZDc1ODEtN2NlMS00YmRhLWE2OGMtYWU3YWYwNjg4MTc5In0.",
-    r#"H7LNsA4oJ2mT6ElFQRoAnxGjcV_absOZ9eYQy5y1NL0","token_type":"bearer","expires_in":930}"#,
+    "eyJzdWIiOiJiZW5jaC0wMDAwMDAiLCJpc3MiOiJzdG9yZWZyb250VUkiLCJpYXQiOjE3OTU2NDEyOTQsImV4cCI6MTc5NTY0MjIyNCwianRpIjoiMTZiYTdiNTAtYzg",
+    "zOS00NTkyLWE1MTctNWI4OTFmN2FiOTMyIiwic2lkIjoiZTJlOGJjNDUtMjM5ZS00MzdlLWE3YzMtZTM4OWUwZTFmZmYzIiwiYXV0aF90aW1lIjoxNzk1NjQxMjk0fQ.",
+    r#"alHsoNBqsHBw7Hz-wXTga0wZosMBpWj82WhzexPrG5g","token_type":"bearer","expires_in":930}"#,
 );
 
 /// The whole handler: no token work, the fixed body. The request body is read, as ccstore's handler
@@ -45,6 +45,6 @@ mod tests {
         let body: serde_json::Value = serde_json::from_str(super::BODY).unwrap();
         assert_eq!(body["token_type"], "bearer");
         assert_eq!(body["expires_in"], 930);
-        assert_eq!(super::BODY.len(), 302);
+        assert_eq!(super::BODY.len(), 393);
     }
 }
