@@ -3,7 +3,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, Error, web};
+use actix_web::{App, Error, FromRequest, Handler, Resource, Responder, Route, web};
 use utoipa_swagger_ui::{Config, Url};
 
 use crate::AppState;
@@ -39,32 +39,11 @@ pub fn build_app(
 > {
     App::new()
         .app_data(web::Data::new(state))
-        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
-        .service(
-            web::resource(REFRESH_PATH)
-                .route(web::post().to(refresh::refresh))
-                .default_service(fallback::method_not_allowed("POST")),
-        )
-        .service(
-            web::resource(VERIFY_PATH)
-                .route(web::post().to(verify::verify))
-                .default_service(fallback::method_not_allowed("POST")),
-        )
-        .service(
-            web::resource(LOGOUT_PATH)
-                .route(web::post().to(logout::logout))
-                .default_service(fallback::method_not_allowed("POST")),
-        )
-        .service(
-            web::resource(OPENAPI_31_PATH)
-                .route(web::get().to(docs::openapi_31))
-                .default_service(fallback::method_not_allowed("GET")),
-        )
-        .service(
-            web::resource(OPENAPI_30_PATH)
-                .route(web::get().to(docs::openapi_30))
-                .default_service(fallback::method_not_allowed("GET")),
-        )
+        .service(only(REFRESH_PATH, web::post(), "POST", refresh::refresh))
+        .service(only(VERIFY_PATH, web::post(), "POST", verify::verify))
+        .service(only(LOGOUT_PATH, web::post(), "POST", logout::logout))
+        .service(only(OPENAPI_31_PATH, web::get(), "GET", docs::openapi_31))
+        .service(only(OPENAPI_30_PATH, web::get(), "GET", docs::openapi_30))
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(
             web::resource("/swagger-ui/{file:.*}")
@@ -75,6 +54,18 @@ pub fn build_app(
         .default_service(web::to(fallback::not_found))
         .wrap(CatchPanic)
         .wrap(AccessLog)
+}
+
+/// `path` answering `route` with `handler`, and every other method with 405 and `Allow: allow`.
+fn only<F, Args>(path: &str, route: Route, allow: &'static str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(route.to(handler))
+        .default_service(fallback::method_not_allowed(allow))
 }
 
 /// Swagger UI offers both committed documents and keeps the token across page reloads.
