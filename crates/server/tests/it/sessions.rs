@@ -181,3 +181,42 @@ async fn a_token_replayed_after_the_grace_window_revokes_its_session() {
         assert_refused(status, &body, "session has ended");
     }
 }
+
+#[actix_rt::test]
+async fn with_reuse_detection_off_and_no_session_maximum_refresh_behaves_as_occ() {
+    use ccstore_core::{ManualClock, MemoryStore, ReuseDetection, TokenPolicy};
+    use ccstore_server::build_app;
+    use ccstore_server::store::Store;
+
+    let clock = ManualClock::at(NOW);
+    let policy = TokenPolicy {
+        session_max: None,
+        ..crate::support::policy()
+    };
+    let state = crate::support::configured_state(
+        Store::Memory(MemoryStore::new(100)),
+        policy,
+        ReuseDetection::Off,
+        &clock,
+    );
+    let app = test::init_service(build_app(state)).await;
+    let token = shopper_token();
+    for _ in 0..3 {
+        clock.advance(GRACE + 1);
+        let (status, body) = send(&app, post_with(REFRESH, &token)).await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "the same token refreshes again: {body}"
+        );
+    }
+    let mut current = token;
+    for _ in 0..60 {
+        let (_, body) = send(&app, post_with(REFRESH, &current)).await;
+        current = access_token(&body);
+        clock.advance(899);
+    }
+    assert!(ccstore_core::Clock::now(&clock) > NOW + SESSION_MAX);
+    let (status, _) = send(&app, post_with(VERIFY, &current)).await;
+    assert_eq!(status, StatusCode::OK, "no absolute lifetime");
+}

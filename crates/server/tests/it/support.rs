@@ -42,7 +42,16 @@ pub(crate) fn tokens(policy: TokenPolicy, clock: &ManualClock) -> TokenService {
 
 /// Application state with `store`, replay detection with the default grace, on `clock`.
 pub(crate) fn state_with(store: Store, policy: TokenPolicy, clock: &ManualClock) -> AppState {
-    let reuse = ReuseDetection::On { grace: GRACE };
+    configured_state(store, policy, ReuseDetection::On { grace: GRACE }, clock)
+}
+
+/// Application state with every session setting given.
+pub(crate) fn configured_state(
+    store: Store,
+    policy: TokenPolicy,
+    reuse: ReuseDetection,
+    clock: &ManualClock,
+) -> AppState {
     AppState {
         sessions: Arc::new(Sessions::new(tokens(policy, clock), store, reuse)),
     }
