@@ -1,10 +1,13 @@
 //! Two instances sharing one real Redis: logout and replay detection across instances, the atomic
 //! refresh-once rule, and 503 while Redis is down, recovering when it returns. The suite starts
-//! its own `redis-server` on a free port; without one installed it fails and says how to install.
+//! its own `redis-server` on a free port. On a fresh machine without one it installs Debian's
+//! package itself (as root, with apt-get) so the README's test command passes; where that is not
+//! possible it fails and says how to install it. It never skips.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
@@ -27,8 +30,47 @@ struct RedisServer {
     process: Option<Child>,
 }
 
+/// Makes sure `redis-server` can be run, installing Debian's package once if it is missing.
+fn ensure_redis_server() {
+    static AVAILABLE: OnceLock<Result<(), String>> = OnceLock::new();
+    let outcome = AVAILABLE.get_or_init(|| {
+        let runs = |program: &str, args: &[&str]| {
+            Command::new(program)
+                .args(args)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        };
+        if runs("redis-server", &["--version"]) {
+            return Ok(());
+        }
+        eprintln!("redis-server is missing: installing Debian's redis-server with apt-get");
+        let installed = runs("apt-get", &["update", "-qq"])
+            && Command::new("apt-get")
+                .args(["install", "-y", "-qq", "redis-server"])
+                .env("DEBIAN_FRONTEND", "noninteractive")
+                .stdout(Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success());
+        if installed && runs("redis-server", &["--version"]) {
+            Ok(())
+        } else {
+            Err(
+                "redis-server is not installed and could not be installed here; the Redis tests \
+                 need a real server: apt-get install redis-server"
+                    .to_owned(),
+            )
+        }
+    });
+    if let Err(message) = outcome {
+        panic!("{message}");
+    }
+}
+
 impl RedisServer {
     fn start() -> Self {
+        ensure_redis_server();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
