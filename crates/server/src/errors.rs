@@ -132,6 +132,6 @@ impl ResponseError for ApiError {
 /// Token responses and errors must not be cached (RFC 6749 §5.1).
 pub(crate) fn no_store(response: &mut HttpResponseBuilder) {
     response
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .insert_header((header::PRAGMA, "no-cache"));
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
 }

@@ -3,9 +3,11 @@
 //! background thread writes the batch out at least every [`FLUSH_INTERVAL`]; [`flush`] writes it
 //! at once (at shutdown).
 
+use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Longest a log line waits before it reaches stderr.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
@@ -19,6 +21,11 @@ struct Batch {
 }
 
 static BATCH: OnceLock<Arc<Batch>> = OnceLock::new();
+
+thread_local! {
+    /// The RFC 3339 timestamp of the current second, formatted once per second per thread.
+    static TIMESTAMP: RefCell<(u64, String)> = const { RefCell::new((0, String::new())) };
+}
 
 impl Batch {
     fn lock(&self) -> MutexGuard<'_, Vec<u8>> {
@@ -77,14 +84,23 @@ pub fn init() {
         // The default layout, written directly: the configurable formatter's indentation
         // wrapper costs more than the rest of an access-log line.
         .format(|line, record| {
-            let timestamp = line.timestamp();
-            writeln!(
-                line,
-                "[{timestamp} {:<5} {}] {}",
-                record.level(),
-                record.target(),
-                record.args()
-            )
+            let second = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |elapsed| elapsed.as_secs());
+            TIMESTAMP.with_borrow_mut(|(formatted_second, text)| {
+                if *formatted_second != second || text.is_empty() {
+                    *formatted_second = second;
+                    text.clear();
+                    let _ = write!(text, "{}", line.timestamp());
+                }
+                writeln!(
+                    line,
+                    "[{text} {:<5} {}] {}",
+                    record.level(),
+                    record.target(),
+                    record.args()
+                )
+            })
         })
         .init();
 }
