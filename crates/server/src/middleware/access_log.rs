@@ -85,12 +85,14 @@ impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Logged
                 Err(error) => error.as_response_error().status_code(),
             };
             let micros = started.elapsed().as_micros();
-            log::info!(
-                target: TARGET,
-                "{method} {path} {} {}.{:03}ms",
-                status.as_u16(),
-                micros / 1000,
-                micros % 1000
+            crate::logging::access(
+                TARGET,
+                format_args!(
+                    "{method} {path} {} {}.{:03}ms",
+                    status.as_u16(),
+                    micros / 1000,
+                    micros % 1000
+                ),
             );
         }
         Poll::Ready(outcome)
