@@ -1,6 +1,8 @@
 //! The request body of the token operations: read (so the size limit holds and the connection
-//! stays usable) and ignored, whatever clients send. Refusals are `ApiError`s like every other.
+//! stays usable), held to the documented schema when it is sent as JSON (an object, whatever its
+//! fields), and otherwise ignored, whatever clients send. Refusals are `ApiError`s like every other.
 
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -8,14 +10,17 @@ use std::task::{Context, Poll};
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::web::BytesMut;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::Stream;
+use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::app::MAX_BODY_BYTES;
 use crate::errors::ApiError;
 
-/// A body that was read to its end, at most [`MAX_BODY_BYTES`] long, and thrown away.
+/// A body that was read to its end, at most [`MAX_BODY_BYTES`] long, and thrown away: empty, a
+/// JSON object (`{}`, `{"refresh_token": ...}`), or anything not sent as JSON (a form).
 #[derive(Debug)]
 pub(crate) struct IgnoredBody;
 
@@ -24,21 +29,29 @@ impl FromRequest for IgnoredBody {
     type Future = Drain;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let declared = request
-            .headers()
+        let headers = request.headers();
+        let declared = headers
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
         if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
             return Drain::Refused(Some(ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE)));
         }
+        let is_json = headers
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|media_type| {
+                let essence = media_type.split(';').next().unwrap_or_default().trim();
+                essence.eq_ignore_ascii_case("application/json")
+            });
         Drain::Reading {
             payload: payload.take(),
             read: 0,
+            json: is_json.then(BytesMut::new),
         }
     }
 }
 
-/// Reads the payload to its end, counting bytes.
+/// Reads the payload to its end, counting bytes and keeping them only to check a JSON body.
 pub(crate) enum Drain {
     /// Still reading.
     Reading {
@@ -46,6 +59,8 @@ pub(crate) enum Drain {
         payload: Payload,
         /// Bytes read so far.
         read: usize,
+        /// The body so far, when it is sent as JSON.
+        json: Option<BytesMut>,
     },
     /// Refused before reading; taken when answered.
     Refused(Option<ApiError>),
@@ -55,29 +70,63 @@ impl Future for Drain {
     type Output = Result<IgnoredBody, ApiError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let too_large = || ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE);
+        let bad_request = || ApiError::Status(StatusCode::BAD_REQUEST);
         match self.get_mut() {
-            Drain::Refused(error) => Poll::Ready(Err(error
-                .take()
-                .unwrap_or(ApiError::Status(StatusCode::BAD_REQUEST)))),
-            Drain::Reading { payload, read } => loop {
+            Drain::Refused(error) => Poll::Ready(Err(error.take().unwrap_or_else(bad_request))),
+            Drain::Reading {
+                payload,
+                read,
+                json,
+            } => loop {
                 match std::task::ready!(Pin::new(&mut *payload).poll_next(cx)) {
-                    None => return Poll::Ready(Ok(IgnoredBody)),
+                    None => {
+                        let acceptable = json.as_ref().is_none_or(|body| {
+                            body.is_empty() || serde_json::from_slice::<AnyObject>(body).is_ok()
+                        });
+                        return Poll::Ready(if acceptable {
+                            Ok(IgnoredBody)
+                        } else {
+                            Err(bad_request())
+                        });
+                    }
                     Some(Ok(chunk)) => {
                         *read += chunk.len();
                         if *read > MAX_BODY_BYTES {
-                            return Poll::Ready(Err(ApiError::Status(
-                                StatusCode::PAYLOAD_TOO_LARGE,
-                            )));
+                            return Poll::Ready(Err(too_large()));
+                        }
+                        if let Some(body) = json {
+                            body.extend_from_slice(&chunk);
                         }
                     }
-                    Some(Err(PayloadError::Overflow)) => {
-                        return Poll::Ready(Err(ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE)));
-                    }
-                    Some(Err(_)) => {
-                        return Poll::Ready(Err(ApiError::Status(StatusCode::BAD_REQUEST)));
-                    }
+                    Some(Err(PayloadError::Overflow)) => return Poll::Ready(Err(too_large())),
+                    Some(Err(_)) => return Poll::Ready(Err(bad_request())),
                 }
             },
         }
+    }
+}
+
+/// Any JSON object, its members ignored: what `refresh_request` (and its siblings) allow.
+struct AnyObject;
+
+impl<'de> Deserialize<'de> for AnyObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(AnyObjectVisitor)
+    }
+}
+
+struct AnyObjectVisitor;
+
+impl<'de> Visitor<'de> for AnyObjectVisitor {
+    type Value = AnyObject;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<AnyObject, A::Error> {
+        while members.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(AnyObject)
     }
 }

@@ -90,3 +90,21 @@ async fn an_unauthenticated_oversized_body_is_refused_without_being_read() {
     .await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[actix_rt::test]
+async fn a_json_body_that_is_not_an_object_is_a_400_error_model() {
+    let (app, _) = app().await;
+    for body in ["[null, null]", "5", "\"x\"", "{", "{}{}", "null"] {
+        let response = test::call_service(
+            &app,
+            refresh_with(&shopper_token())
+                .insert_header(("Content-Type", "application/json; charset=utf-8"))
+                .set_payload(body)
+                .to_request(),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{body}");
+        let answer: Value = test::read_body_json(response).await;
+        assert_error_model(&answer, 400);
+    }
+}
