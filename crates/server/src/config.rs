@@ -113,6 +113,20 @@ pub struct Settings {
         global = true
     )]
     pub memory_store_capacity: usize,
+    /// Milliseconds a client has to send a request's headers; a client that trickles them (one
+    /// byte a second) is answered 408 and disconnected instead of holding a connection open. At
+    /// least 1000: actix checks it against a clock it updates twice a second.
+    #[arg(long, env = "CCSTORE_CLIENT_REQUEST_TIMEOUT_MS", default_value_t = 5_000, global = true,
+          value_parser = clap::value_parser!(u64).range(1_000..=600_000))]
+    pub client_request_timeout_ms: u64,
+    /// Seconds an idle keep-alive connection is kept open (OCC clients refresh every 30 s or so).
+    #[arg(long, env = "CCSTORE_KEEP_ALIVE_SECS", default_value_t = 15, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub keep_alive_secs: u64,
+    /// Most concurrent connections per worker; further ones wait in the listen backlog.
+    #[arg(long, env = "CCSTORE_MAX_CONNECTIONS", default_value_t = 25_000, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
 }
 
 /// A feature switch.

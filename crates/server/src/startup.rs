@@ -181,6 +181,9 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     };
     let server = HttpServer::new(move || build_app(state.clone()))
         .workers(workers)
+        .client_request_timeout(Duration::from_millis(settings.client_request_timeout_ms))
+        .keep_alive(Duration::from_secs(settings.keep_alive_secs))
+        .max_connections(usize::try_from(settings.max_connections).unwrap_or(usize::MAX))
         .bind(&settings.bind)
         .map_err(serve_error)?;
     for address in server.addrs() {

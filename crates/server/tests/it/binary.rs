@@ -47,6 +47,9 @@ fn help_lists_every_setting_and_never_shows_the_secret() {
         "CCSTORE_TOKEN_TTL",
         "CCSTORE_LEEWAY",
         "CCSTORE_WORKERS",
+        "CCSTORE_CLIENT_REQUEST_TIMEOUT_MS",
+        "CCSTORE_KEEP_ALIVE_SECS",
+        "CCSTORE_MAX_CONNECTIONS",
     ] {
         assert!(help.contains(variable), "{variable} missing from --help");
     }
@@ -194,17 +197,20 @@ impl Running {
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
-        write!(
-            stream,
+        // One write: a request in small pieces waits on Nagle and delayed ACKs.
+        let request = format!(
             "POST /ccstore/v1/refresh HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
              Authorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
-        )
-        .unwrap();
+        );
+        stream.write_all(request.as_bytes()).unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
         let status = response.split(' ').nth(1).unwrap().parse().unwrap();
         let body = response.split_once("\r\n\r\n").unwrap().1;
-        (status, serde_json::from_str(body).unwrap())
+        (
+            status,
+            serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {response}")),
+        )
     }
 
     /// Sends SIGTERM and returns every stderr line once the process has exited.
@@ -269,4 +275,67 @@ fn with_no_key_the_server_runs_in_development_mode_with_a_working_demo_token() {
         !lines.join("\n").contains(renewed),
         "a non-demo token was logged"
     );
+}
+
+#[test]
+fn a_client_trickling_its_headers_is_cut_off_while_others_are_served() {
+    let minted = run(command()
+        .env("CCSTORE_JWT_SECRET", key_text())
+        .args(["token", "--sub", "7"]));
+    let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
+    let mut server = Running::start(
+        command()
+            .env("CCSTORE_JWT_SECRET", key_text())
+            .env("CCSTORE_CLIENT_REQUEST_TIMEOUT_MS", "1500")
+            .env("CCSTORE_KEEP_ALIVE_SECS", "1"),
+    );
+    let address = server.address();
+    let mut slow = TcpStream::connect(&address).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    for byte in b"POST /ccstore/v1/refresh HTTP/1.1\r\nHost: t\r\n" {
+        if slow.write_all(&[*byte]).is_err() {
+            break;
+        }
+        let (status, _) = server.refresh(&token);
+        assert_eq!(status, 200, "served while a client trickles");
+        if started.elapsed() > Duration::from_secs(6) {
+            break;
+        }
+        std::thread::park_timeout(Duration::from_millis(150));
+    }
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+        "{answer}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "held for {:?}",
+        started.elapsed()
+    );
+    assert!(
+        started.elapsed() > Duration::from_millis(900),
+        "cut off too early"
+    );
+
+    let mut idle = TcpStream::connect(&address).unwrap();
+    idle.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = format!(
+        "POST /ccstore/v1/verify HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\n\r\n"
+    );
+    idle.write_all(request.as_bytes()).unwrap();
+    let idle_since = std::time::Instant::now();
+    let mut kept = Vec::new();
+    let _ = idle.read_to_end(&mut kept);
+    assert!(String::from_utf8_lossy(&kept).starts_with("HTTP/1.1 200"));
+    assert!(
+        idle_since.elapsed() < Duration::from_secs(5),
+        "an idle keep-alive connection is closed"
+    );
+    server.terminate();
 }
