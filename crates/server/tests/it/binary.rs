@@ -193,13 +193,18 @@ impl Running {
     }
 
     fn refresh(&mut self, token: &str) -> (u16, Value) {
+        self.post("/ccstore/v1/refresh", token)
+    }
+
+    /// POSTs `{}` to `target` (a path, maybe with a query) with `token` as the Bearer credential.
+    fn post(&mut self, target: &str, token: &str) -> (u16, Value) {
         let mut stream = TcpStream::connect(self.address()).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
         // One write: a request in small pieces waits on Nagle and delayed ACKs.
         let request = format!(
-            "POST /ccstore/v1/refresh HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
+            "POST {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
              Authorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
         );
         stream.write_all(request.as_bytes()).unwrap();
@@ -207,10 +212,8 @@ impl Running {
         stream.read_to_string(&mut response).unwrap();
         let status = response.split(' ').nth(1).unwrap().parse().unwrap();
         let body = response.split_once("\r\n\r\n").unwrap().1;
-        (
-            status,
-            serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {response}")),
-        )
+        let body = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {response}"));
+        (status, body)
     }
 
     /// Sends SIGTERM and returns every stderr line once the process has exited.
@@ -227,7 +230,7 @@ impl Running {
 }
 
 #[test]
-fn the_server_refreshes_logs_one_line_per_request_without_tokens_and_stops_on_sigterm() {
+fn the_server_logs_one_line_per_request_and_never_a_token_or_the_key_then_stops_on_sigterm() {
     let minted = run(command()
         .env("CCSTORE_JWT_SECRET", key_text())
         .args(["token", "--sub", "42"]));
@@ -243,6 +246,21 @@ fn the_server_refreshes_logs_one_line_per_request_without_tokens_and_stops_on_si
 
     let access_line = server.line_with("POST /ccstore/v1/refresh 401");
     assert!(access_line.contains("ms"), "{access_line}");
+    // Every operation, success and refusal, a token in the query string (RFC 6750 §2.3 allows
+    // it; ccstore ignores it) and an expired one: none of them may reach the log.
+    let query = format!("/ccstore/v1/verify?access_token={renewed}");
+    for (target, presented, expected) in [
+        ("/ccstore/v1/verify", renewed.as_str(), 200),
+        (query.as_str(), renewed.as_str(), 200),
+        ("/ccstore/v1/logout", renewed.as_str(), 200),
+        ("/ccstore/v1/refresh", renewed.as_str(), 401),
+        ("/ccstore/v1/verify", token.as_str(), 401),
+    ] {
+        let (status, body) = server.post(target, presented);
+        assert_eq!(status, expected, "{target}: {body}");
+    }
+    server.line_with("POST /ccstore/v1/logout 200");
+    server.line_with("POST /ccstore/v1/verify 401");
     let (exited_cleanly, lines) = server.terminate();
     assert!(exited_cleanly, "{lines:#?}");
     let log = lines.join("\n");
