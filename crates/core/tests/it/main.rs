@@ -9,6 +9,7 @@
 
 mod handmade;
 mod mint;
+mod properties;
 mod refresh;
 mod sessions;
 mod verify;

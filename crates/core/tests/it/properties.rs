@@ -1,0 +1,74 @@
+//! Property tests over the two functions every request runs on client input: the `Authorization`
+//! parser and token verification. No input may panic them; only tokens signed with the key, from
+//! the issuer, may pass; any change to a valid token is refused.
+
+use ccstore_core::{TokenError, bearer_token};
+use proptest::prelude::*;
+use serde_json::json;
+
+use crate::handmade::{shopper_claims, sign};
+use crate::{KEY, NOW, service};
+
+proptest! {
+    #[test]
+    fn the_bearer_parser_takes_any_bytes_and_returns_only_token68(value in proptest::collection::vec(any::<u8>(), 0..300)) {
+        match bearer_token(Some(&value)) {
+            Ok(token) => {
+                prop_assert!(!token.is_empty());
+                prop_assert!(token.bytes().all(|byte| byte.is_ascii_alphanumeric() || b"-._~+/=".contains(&byte)));
+                let text = String::from_utf8_lossy(&value);
+                prop_assert!(text.trim().to_ascii_lowercase().starts_with("bearer "));
+                prop_assert!(text.trim_end().ends_with(token));
+            }
+            Err(error) => prop_assert!(matches!(error, TokenError::Missing | TokenError::Malformed)),
+        }
+    }
+
+    #[test]
+    fn a_bearer_header_round_trips_its_token(scheme in "(?i:bearer)", spaces in " {1,3}", token in "[A-Za-z0-9._~+/-]{1,64}={0,2}") {
+        let header = format!("{scheme}{spaces}{token}");
+        prop_assert_eq!(bearer_token(Some(header.as_bytes())), Ok(token.as_str()));
+    }
+
+    #[test]
+    fn verification_takes_any_text_without_panicking_or_accepting(text in ".{0,400}") {
+        let (service, _) = service();
+        prop_assert!(service.verify(&text).is_err());
+    }
+
+    #[test]
+    fn verification_of_three_arbitrary_base64url_parts_fails(parts in proptest::collection::vec("[A-Za-z0-9_-]{0,80}", 3)) {
+        let (service, _) = service();
+        prop_assert!(service.verify(&parts.join(".")).is_err());
+    }
+
+    #[test]
+    fn changing_any_character_of_a_valid_token_is_refused(position in any::<prop::sample::Index>(), replacement in "[A-Za-z0-9_.-]") {
+        let (service, _) = service();
+        let token = sign(&shopper_claims(NOW, 900), KEY);
+        let index = position.index(token.len());
+        let mut changed = token.clone();
+        changed.replace_range(index..=index, &replacement);
+        prop_assume!(changed != token);
+        prop_assert!(service.verify(&changed).is_err(), "{changed}");
+    }
+
+    #[test]
+    fn valid_claims_of_any_shape_survive_verification(sub in "[^\u{0}]{1,40}", extra in proptest::collection::btree_map("[a-z:.]{1,12}", any::<i64>(), 0..5)) {
+        let (service, _) = service();
+        let mut claims = shopper_claims(NOW, 900);
+        claims["sub"] = json!(sub);
+        for (name, value) in &extra {
+            if !["sub", "iss", "iat", "exp", "nbf", "jti", "sid", "auth_time"].contains(&name.as_str()) {
+                claims[name] = json!(value);
+            }
+        }
+        let verified = service.verify(&sign(&claims, KEY)).unwrap();
+        prop_assert_eq!(verified.sub, sub);
+        for (name, value) in &extra {
+            if let Some(kept) = verified.other.get(name) {
+                prop_assert_eq!(kept, &json!(value));
+            }
+        }
+    }
+}
