@@ -81,21 +81,24 @@ impl TokenService {
         Ok(claims)
     }
 
-    /// The successor of a verified token: its claims with a fresh `iat` and `exp`, the token id
-    /// `jti`, in session `sid`, never outliving the session's absolute lifetime.
+    /// The successor of a verified token, issued at `now`: its claims with a fresh `iat` and
+    /// `exp` ([`successor_exp`](Self::successor_exp) for the same `now`), the token id `jti`, in
+    /// session `sid`, never outliving the session's absolute lifetime.
     pub fn successor(
         &self,
         claims: Claims,
         sid: String,
         jti: String,
+        now: u64,
     ) -> Result<IssuedToken, TokenError> {
         let session_start = claims.session_start();
-        self.issue(Claims {
+        let claims = Claims {
             sid: Some(sid),
             auth_time: Some(session_start),
             jti: Some(jti),
             ..claims
-        })
+        };
+        self.issue(claims, now)
     }
 
     /// The `exp` a successor of `claims` issued at `now` gets: a TTL later, or the session's end.
@@ -119,7 +122,8 @@ impl TokenService {
         mut other: Map<String, Value>,
     ) -> Result<IssuedToken, TokenError> {
         other.retain(|name, _| !SERVICE_CLAIMS.contains(&name.as_str()));
-        self.issue(Claims {
+        let now = self.clock.now();
+        let claims = Claims {
             sub: sub.to_owned(),
             iss: self.policy.issuer.clone(),
             iat: 0,
@@ -127,15 +131,15 @@ impl TokenService {
             nbf: None,
             jti: Some(Uuid::new_v4().to_string()),
             sid: Some(Uuid::new_v4().to_string()),
-            auth_time: Some(self.clock.now()),
+            auth_time: Some(now),
             other,
-        })
+        };
+        self.issue(claims, now)
     }
 
-    /// Signs `claims` as a new token issued now, living the TTL or until its session ends,
+    /// Signs `claims` as a new token issued at `now`, living the TTL or until its session ends,
     /// whichever is first. `nbf` is dropped: the new token is valid from its `iat`.
-    fn issue(&self, mut claims: Claims) -> Result<IssuedToken, TokenError> {
-        let now = self.clock.now();
+    fn issue(&self, mut claims: Claims, now: u64) -> Result<IssuedToken, TokenError> {
         let exp = self.successor_exp(&claims, now);
         if exp <= now {
             return Err(TokenError::SessionLifetimeReached);

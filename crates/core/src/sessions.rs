@@ -104,7 +104,9 @@ impl<S: SessionStore> Sessions<S> {
             }
         }
         let sid = sid.into_owned();
-        self.tokens.successor(claims, sid, successor_id)
+        // Issued at the same `now` the store recorded: the successor's `exp` is the one its head
+        // entry expires with.
+        self.tokens.successor(claims, sid, successor_id, now)
     }
 
     /// Ends the session of `token` everywhere: every token descended from the same login is
