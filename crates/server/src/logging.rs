@@ -32,6 +32,13 @@ impl Batch {
         self.pending.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    /// Wakes the flusher at once when `pending` has grown past [`EAGER_FLUSH_BYTES`].
+    fn flush_early_if_large(&self, pending: &[u8]) {
+        if pending.len() >= EAGER_FLUSH_BYTES {
+            self.full.notify_one();
+        }
+    }
+
     /// Writes what is pending to stderr; logging must never fail a request, so errors are dropped.
     fn write_out(&self) {
         let pending = std::mem::take(&mut *self.lock());
@@ -48,9 +55,7 @@ impl Write for BatchWriter {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         let mut pending = self.0.lock();
         pending.extend_from_slice(bytes);
-        if pending.len() >= EAGER_FLUSH_BYTES {
-            self.0.full.notify_one();
-        }
+        self.0.flush_early_if_large(&pending);
         Ok(bytes.len())
     }
 
@@ -96,9 +101,7 @@ pub(crate) fn access(target: &str, message: fmt::Arguments<'_>) {
     };
     let mut pending = batch.lock();
     let _ = write_line(&mut *pending, log::Level::Info, target, &message);
-    if pending.len() >= EAGER_FLUSH_BYTES {
-        batch.full.notify_one();
-    }
+    batch.flush_early_if_large(&pending);
 }
 
 /// The one line layout: `[2026-11-25T21:25:30Z INFO  target] message`.
