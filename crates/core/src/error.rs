@@ -18,6 +18,9 @@ pub enum TokenError {
     /// The signature does not match the configured key.
     #[error("the token's signature is invalid")]
     BadSignature,
+    /// The token names, in its `kid` header, a key that is not (or no longer) configured.
+    #[error("the token's signing key is not known")]
+    UnknownKey,
     /// A required claim is absent.
     #[error("the token has no `{0}` claim")]
     MissingClaim(&'static str),
@@ -67,4 +70,19 @@ pub enum KeyError {
         /// Least length accepted.
         minimum: usize,
     },
+    /// A key set lists no key.
+    #[error("no key is listed")]
+    NoKeys,
+    /// A key id is empty or too long.
+    #[error("a key id (kid) must be 1 to {maximum} bytes long")]
+    BadKid {
+        /// Longest id accepted.
+        maximum: usize,
+    },
+    /// Two keys share an id.
+    #[error("the key id {0:?} is listed twice")]
+    DuplicateKid(String),
+    /// The active key's id names no listed key.
+    #[error("the active key id {0:?} names no listed key")]
+    ActiveNotListed(String),
 }

@@ -1,6 +1,6 @@
 //! Compact JWS (RFC 7515) as ccstore uses it: HS256 only. The structure, the header and the claims
-//! are read once by us; the HMAC is jsonwebtoken's. A token whose header is the one ccstore writes
-//! is recognised without parsing it.
+//! are read once by us; the HMAC is jsonwebtoken's. A token whose header is one ccstore writes is
+//! matched to its key without parsing the header.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,34 +8,36 @@ use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::{HmacKey, TokenError};
+use crate::TokenError;
+use crate::keys::{KeySet, NamedKey};
 
-/// `{"typ":"JWT","alg":"HS256"}`, base64url: the header of every token ccstore signs.
-const OWN_HEADER: &str = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9";
-
-/// The header fields that decide whether a token can be accepted.
+/// The header fields that decide whether, and with which key, a token can be accepted.
 #[derive(Deserialize)]
 struct Header {
     alg: String,
     /// Critical extensions (RFC 7515 §4.1.11): ccstore understands none, so any makes the token
     /// unacceptable.
     crit: Option<serde::de::IgnoredAny>,
+    kid: Option<String>,
 }
 
-/// The claims of `token` if it is a compact JWS signed with HS256 under `key`.
-pub(crate) fn open<T: DeserializeOwned>(token: &str, key: &HmacKey) -> Result<T, TokenError> {
+/// The claims of `token` if it is a compact JWS signed with HS256 under one of `keys`.
+pub(crate) fn open<T: DeserializeOwned>(token: &str, keys: &KeySet) -> Result<T, TokenError> {
     let (message, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
     let (header, payload) = message.split_once('.').ok_or(TokenError::Malformed)?;
     if payload.contains('.') {
         return Err(TokenError::Malformed);
     }
-    if header != OWN_HEADER {
-        check_header(header)?;
-    }
+    let key = if let Some(key) = keys.by_own_header(header) {
+        key
+    } else {
+        let kid = foreign_kid(header)?;
+        keys.for_kid(kid.as_deref()).ok_or(TokenError::UnknownKey)?
+    };
     match jsonwebtoken::crypto::verify(
         signature,
         message.as_bytes(),
-        &key.decoding,
+        &key.key.decoding,
         Algorithm::HS256,
     ) {
         Ok(true) => {}
@@ -48,21 +50,22 @@ pub(crate) fn open<T: DeserializeOwned>(token: &str, key: &HmacKey) -> Result<T,
     serde_json::from_slice(&claims).map_err(|_| TokenError::Malformed)
 }
 
-/// A compact JWS of `claims` (already JSON) signed with HS256 under `key`.
-pub(crate) fn seal(claims_json: &[u8], key: &HmacKey) -> Result<String, TokenError> {
-    let mut token = String::with_capacity(OWN_HEADER.len() + claims_json.len() * 4 / 3 + 48);
-    token.push_str(OWN_HEADER);
+/// A compact JWS of `claims` (already JSON) signed with HS256 under `key`, naming it in `kid`.
+pub(crate) fn seal(claims_json: &[u8], key: &NamedKey) -> Result<String, TokenError> {
+    let mut token = String::with_capacity(key.header.len() + claims_json.len() * 4 / 3 + 48);
+    token.push_str(&key.header);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(claims_json, &mut token);
-    let signature = jsonwebtoken::crypto::sign(token.as_bytes(), &key.encoding, Algorithm::HS256)
-        .map_err(|_| TokenError::Signing)?;
+    let signature =
+        jsonwebtoken::crypto::sign(token.as_bytes(), &key.key.encoding, Algorithm::HS256)
+            .map_err(|_| TokenError::Signing)?;
     token.push('.');
     token.push_str(&signature);
     Ok(token)
 }
 
-/// Accepts a header written by someone else only if it asks for HS256 and nothing critical.
-fn check_header(encoded: &str) -> Result<(), TokenError> {
+/// The `kid` of a header written by someone else, if it asks for HS256 and nothing critical.
+fn foreign_kid(encoded: &str) -> Result<Option<String>, TokenError> {
     let json = URL_SAFE_NO_PAD
         .decode(encoded)
         .map_err(|_| TokenError::Malformed)?;
@@ -70,34 +73,54 @@ fn check_header(encoded: &str) -> Result<(), TokenError> {
     if header.alg != "HS256" || header.crit.is_some() {
         return Err(TokenError::UnsupportedAlgorithm);
     }
-    Ok(())
+    Ok(header.kid)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::HmacKey;
 
-    #[test]
-    fn own_header_is_the_base64url_of_typ_jwt_alg_hs256() {
-        let decoded = URL_SAFE_NO_PAD.decode(OWN_HEADER).unwrap();
-        assert_eq!(decoded, br#"{"typ":"JWT","alg":"HS256"}"#);
+    fn named(kids: &[&str], active: &str) -> KeySet {
+        KeySet::named(
+            kids.iter()
+                .zip(1_u8..)
+                .map(|(kid, byte)| ((*kid).to_owned(), HmacKey::new(&[byte; 32]).unwrap()))
+                .collect(),
+            active,
+        )
+        .unwrap()
     }
 
     #[test]
     fn sealed_tokens_open_and_tampering_is_caught() {
-        let key = HmacKey::new(&[9; 32]).unwrap();
-        let token = seal(br#"{"a":1}"#, &key).unwrap();
-        let opened: serde_json::Value = open(&token, &key).unwrap();
+        let keys = KeySet::single(HmacKey::new(&[9; 32]).unwrap());
+        let token = seal(br#"{"a":1}"#, keys.signing()).unwrap();
+        assert!(token.starts_with("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9."));
+        let opened: serde_json::Value = open(&token, &keys).unwrap();
         assert_eq!(opened, serde_json::json!({"a": 1}));
-        let other = HmacKey::new(&[8; 32]).unwrap();
+        let other = KeySet::single(HmacKey::new(&[8; 32]).unwrap());
         assert_eq!(
             open::<serde_json::Value>(&token, &other),
             Err(TokenError::BadSignature)
         );
         let extra_part = format!("{token}.x");
         assert_eq!(
-            open::<serde_json::Value>(&extra_part, &key),
+            open::<serde_json::Value>(&extra_part, &keys),
             Err(TokenError::Malformed)
+        );
+    }
+
+    #[test]
+    fn a_token_opens_under_any_set_that_still_lists_its_key() {
+        let before = named(&["k1"], "k1");
+        let token = seal(b"{}", before.signing()).unwrap();
+        let rotated = named(&["k1", "k2"], "k2");
+        assert!(open::<serde_json::Value>(&token, &rotated).is_ok());
+        let retired = named(&["k2"], "k2");
+        assert_eq!(
+            open::<serde_json::Value>(&token, &retired),
+            Err(TokenError::UnknownKey)
         );
     }
 
@@ -110,16 +133,23 @@ mod tests {
         ] {
             let encoded = URL_SAFE_NO_PAD.encode(header);
             assert_eq!(
-                check_header(&encoded),
+                foreign_kid(&encoded),
                 Err(TokenError::UnsupportedAlgorithm),
                 "{header}"
             );
         }
         assert_eq!(
-            check_header(&URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT"}"#)),
+            foreign_kid(&URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT"}"#)),
             Err(TokenError::Malformed)
         );
-        assert_eq!(check_header("!!"), Err(TokenError::Malformed));
-        assert!(check_header(&URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","kid":"k1"}"#)).is_ok());
+        assert_eq!(foreign_kid("!!"), Err(TokenError::Malformed));
+        assert_eq!(
+            foreign_kid(&URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","kid":"k1"}"#)),
+            Ok(Some("k1".to_owned()))
+        );
+        assert_eq!(
+            foreign_kid(&URL_SAFE_NO_PAD.encode(r#"{"kid":7,"alg":"HS256"}"#)),
+            Err(TokenError::Malformed)
+        );
     }
 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::claims::{IncomingClaims, SERVICE_CLAIMS};
 use crate::jws;
-use crate::{Claims, Clock, HmacKey, TokenError};
+use crate::{Claims, Clock, KeyRing, TokenError};
 
 /// What the service accepts and issues.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,15 +35,25 @@ pub struct IssuedToken {
 /// Verifies, refreshes and mints HS256 tokens.
 #[derive(Debug, Clone)]
 pub struct TokenService {
-    key: HmacKey,
+    keys: KeyRing,
     policy: TokenPolicy,
     clock: Arc<dyn Clock>,
 }
 
 impl TokenService {
-    /// A service signing with `key` under `policy`, telling time by `clock`.
-    pub fn new(key: HmacKey, policy: TokenPolicy, clock: Arc<dyn Clock>) -> Self {
-        Self { key, policy, clock }
+    /// A service signing with the active key of `keys` (an [`HmacKey`](crate::HmacKey), a
+    /// [`KeySet`](crate::KeySet) or a shared [`KeyRing`]) under `policy`, telling time by `clock`.
+    pub fn new(keys: impl Into<KeyRing>, policy: TokenPolicy, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            keys: keys.into(),
+            policy,
+            clock,
+        }
+    }
+
+    /// The keys the service signs and verifies with; replace them to rotate keys.
+    pub fn keys(&self) -> &KeyRing {
+        &self.keys
     }
 
     /// The policy the service applies.
@@ -56,12 +66,12 @@ impl TokenService {
         self.clock.now()
     }
 
-    /// The claims of `token` if it is an HS256 JWT signed with the key, from the configured
+    /// The claims of `token` if it is an HS256 JWT signed with a listed key, from the configured
     /// issuer, with `sub`, `iat` and `exp`, not expired and not before its `nbf`.
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
         // The structure, algorithm and signature first (jws); every claim rule is ours, checked
         // against our clock (jsonwebtoken's own validation reads the system time).
-        let claims = Claims::try_from(jws::open::<IncomingClaims>(token, &self.key)?)?;
+        let claims = Claims::try_from(jws::open::<IncomingClaims>(token, &self.keys.current())?)?;
         if claims.iss != self.policy.issuer {
             return Err(TokenError::WrongIssuer);
         }
@@ -148,7 +158,7 @@ impl TokenService {
         claims.exp = exp;
         claims.nbf = None;
         let json = serde_json::to_vec(&claims).map_err(|_| TokenError::Signing)?;
-        let token = jws::seal(&json, &self.key)?;
+        let token = jws::seal(&json, self.keys.current().signing())?;
         Ok(IssuedToken {
             token,
             expires_in: exp - now,

@@ -11,6 +11,7 @@ mod handmade;
 mod mint;
 mod properties;
 mod refresh;
+mod rotation;
 mod sessions;
 mod verify;
 
