@@ -60,6 +60,11 @@ pub struct Settings {
     /// File holding the HS256 key (one trailing newline is ignored).
     #[arg(long, env = "CCSTORE_JWT_SECRET_FILE", global = true)]
     pub jwt_secret_file: Option<PathBuf>,
+    /// JSON file of named HS256 keys, for rotation without downtime:
+    /// `{"active": KID, "keys": [{"kid": KID, "secret": TEXT}, ...]}` (or `secret_base64`).
+    /// The active key signs and names itself in `kid`; every listed key verifies. Reread on SIGHUP.
+    #[arg(long, env = "CCSTORE_JWT_KEYS_FILE", global = true)]
+    pub jwt_keys_file: Option<PathBuf>,
     /// Required `iss` of incoming tokens, kept on refreshed ones.
     #[arg(
         long,

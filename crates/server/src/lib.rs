@@ -7,6 +7,7 @@ pub mod config;
 pub mod docs;
 pub mod errors;
 mod handlers;
+pub mod keys_file;
 pub mod logging;
 mod middleware;
 pub mod startup;

@@ -8,21 +8,25 @@ use std::time::Duration;
 
 use actix_web::HttpServer;
 use ccstore_core::{
-    HmacKey, KeyError, MemoryStore, ReuseDetection, Sessions, SystemClock, TokenError, TokenPolicy,
-    TokenService,
+    HmacKey, KeyError, KeySet, MemoryStore, ReuseDetection, Sessions, SystemClock, TokenError,
+    TokenPolicy, TokenService,
 };
 use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::config::{Settings, Switch};
+use crate::keys_file::{self, KeysFileError};
 use crate::store::{RedisStore, Store};
 use crate::{AppState, build_app};
 
 /// Why the server could not start or mint.
 #[derive(Debug, Error)]
 pub enum StartupError {
-    /// Both key sources are set.
-    #[error("set CCSTORE_JWT_SECRET or CCSTORE_JWT_SECRET_FILE, not both")]
+    /// More than one key source is set.
+    #[error(
+        "set one of CCSTORE_JWT_SECRET, CCSTORE_JWT_SECRET_FILE or CCSTORE_JWT_KEYS_FILE, not both \
+         or all"
+    )]
     TwoKeySources,
     /// The key file cannot be read.
     #[error("cannot read the key file {path}: {source}")]
@@ -35,9 +39,13 @@ pub enum StartupError {
     /// The key is unusable.
     #[error("{0}")]
     Key(#[from] KeyError),
+    /// The key file is unusable.
+    #[error("{0}")]
+    KeysFile(#[from] KeysFileError),
     /// Minting needs a key that outlives the process.
     #[error(
-        "no key is configured: set CCSTORE_JWT_SECRET or CCSTORE_JWT_SECRET_FILE to mint tokens"
+        "no key is configured: set CCSTORE_JWT_SECRET, CCSTORE_JWT_SECRET_FILE or \
+         CCSTORE_JWT_KEYS_FILE to mint tokens"
     )]
     NoKeyToMint,
     /// The random development key could not be drawn.
@@ -59,28 +67,37 @@ pub enum StartupError {
     },
 }
 
-/// Where the signing key came from.
+/// Where the signing keys came from.
 #[derive(Debug)]
-pub enum SigningKey {
+pub enum SigningKeys {
     /// Configured by the operator.
-    Configured(HmacKey),
+    Configured(KeySet),
     /// Drawn at random for this process: development mode.
-    Development(HmacKey),
+    Development(KeySet),
 }
 
-impl SigningKey {
-    /// The configured key, or a random one when none is configured.
+impl SigningKeys {
+    /// The configured keys, or a random key when none is configured.
     pub fn load(settings: &Settings) -> Result<Self, StartupError> {
-        match (&settings.jwt_secret, &settings.jwt_secret_file) {
-            (Some(_), Some(_)) => Err(StartupError::TwoKeySources),
-            (Some(secret), None) => Ok(Self::Configured(HmacKey::new(secret.as_bytes())?)),
-            (None, Some(path)) => Ok(Self::Configured(HmacKey::new(&read_key_file(path)?)?)),
-            (None, None) => {
+        match (
+            &settings.jwt_secret,
+            &settings.jwt_secret_file,
+            &settings.jwt_keys_file,
+        ) {
+            (Some(secret), None, None) => Ok(Self::Configured(KeySet::single(HmacKey::new(
+                secret.as_bytes(),
+            )?))),
+            (None, Some(path), None) => Ok(Self::Configured(KeySet::single(HmacKey::new(
+                &read_key_file(path)?,
+            )?))),
+            (None, None, Some(path)) => Ok(Self::Configured(keys_file::read(path)?)),
+            (None, None, None) => {
                 let mut secret = [0_u8; 32];
                 getrandom::fill(&mut secret)
                     .map_err(|error| StartupError::Random(error.to_string()))?;
-                Ok(Self::Development(HmacKey::new(&secret)?))
+                Ok(Self::Development(KeySet::single(HmacKey::new(&secret)?)))
             }
+            _ => Err(StartupError::TwoKeySources),
         }
     }
 }
@@ -98,15 +115,15 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>, StartupError> {
     Ok(secret)
 }
 
-/// The token service for `settings`, signing with `key`.
-pub fn token_service(settings: &Settings, key: HmacKey) -> TokenService {
+/// The token service for `settings`, signing with the active key of `keys`.
+pub fn token_service(settings: &Settings, keys: KeySet) -> TokenService {
     let policy = TokenPolicy {
         issuer: settings.issuer.clone(),
         ttl: settings.token_ttl,
         leeway: settings.leeway,
         session_max: (settings.session_max > 0).then_some(settings.session_max),
     };
-    TokenService::new(key, policy, Arc::new(SystemClock))
+    TokenService::new(keys, policy, Arc::new(SystemClock))
 }
 
 /// The session rules of `settings` over `tokens`, with the configured store. Redis connects
@@ -134,25 +151,32 @@ pub fn sessions(
     Ok(Sessions::new(tokens, store, reuse))
 }
 
-/// A token for `sub` with `claims`, signed with the configured key.
+/// A token for `sub` with `claims`, signed with the configured (active) key.
 pub fn mint(
     settings: &Settings,
     sub: &str,
     claims: Vec<(String, Value)>,
 ) -> Result<String, StartupError> {
-    let SigningKey::Configured(key) = SigningKey::load(settings)? else {
+    let SigningKeys::Configured(keys) = SigningKeys::load(settings)? else {
         return Err(StartupError::NoKeyToMint);
     };
     let claims: Map<String, Value> = claims.into_iter().collect();
-    Ok(token_service(settings, key).mint(sub, claims)?.token)
+    Ok(token_service(settings, keys).mint(sub, claims)?.token)
 }
 
-/// Serves until SIGTERM (graceful) or SIGINT.
+/// Serves until SIGTERM (graceful) or SIGINT; rereads the key file on SIGHUP.
 pub async fn serve(settings: Settings) -> Result<(), StartupError> {
-    let key = SigningKey::load(&settings)?;
-    let development = matches!(key, SigningKey::Development(_));
-    let (SigningKey::Configured(key) | SigningKey::Development(key)) = key;
-    let tokens = token_service(&settings, key);
+    let keys = SigningKeys::load(&settings)?;
+    let development = matches!(keys, SigningKeys::Development(_));
+    let (SigningKeys::Configured(keys) | SigningKeys::Development(keys)) = keys;
+    log::info!("signing keys: {}", keys_file::describe(&keys));
+    let tokens = token_service(&settings, keys);
+    keys_file::reload_on_sighup(settings.jwt_keys_file.clone(), tokens.keys().clone()).map_err(
+        |source| StartupError::Serve {
+            bind: settings.bind.clone(),
+            source,
+        },
+    )?;
     let demo_token = if development {
         Some(tokens.mint("110558", Map::new())?.token)
     } else {
@@ -200,8 +224,9 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
 
 fn announce_development_mode(address: &str, token: &str, ttl: u64) {
     log::warn!(
-        "DEVELOPMENT MODE: no CCSTORE_JWT_SECRET or CCSTORE_JWT_SECRET_FILE is set, so tokens are \
-         signed with a random key that dies with this process. Never run this in production."
+        "DEVELOPMENT MODE: no CCSTORE_JWT_SECRET, CCSTORE_JWT_SECRET_FILE or CCSTORE_JWT_KEYS_FILE \
+         is set, so tokens are signed with a random key that dies with this process. Never run \
+         this in production."
     );
     log::warn!("demo token for sub 110558, valid {ttl} s (refresh it to keep it alive): {token}");
     log::warn!(

@@ -13,7 +13,7 @@ use crate::support::{ISSUER, KEY, claims_of};
 const BINARY: &str = env!("CARGO_BIN_EXE_ccstore-server");
 
 /// The binary with a clean CCSTORE_* environment and `RUST_LOG=info`.
-fn command() -> Command {
+pub(crate) fn command() -> Command {
     let mut command = Command::new(BINARY);
     for (name, _) in std::env::vars() {
         if name.starts_with("CCSTORE_") {
@@ -24,7 +24,7 @@ fn command() -> Command {
     command
 }
 
-fn run(command: &mut Command) -> Output {
+pub(crate) fn run(command: &mut Command) -> Output {
     command.stdin(Stdio::null()).output().unwrap()
 }
 
@@ -137,14 +137,14 @@ fn the_key_file_is_read_without_its_trailing_newline() {
 }
 
 /// A running server process and the stderr lines it has written so far.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Running {
-    fn start(command: &mut Command) -> Self {
+    pub(crate) fn start(command: &mut Command) -> Self {
         let mut child = command
             .env("CCSTORE_BIND", "127.0.0.1:0")
             .env("CCSTORE_WORKERS", "1")
@@ -170,7 +170,7 @@ impl Running {
     }
 
     /// The first stderr line containing `needle`, waiting for it up to 30 s.
-    fn line_with(&mut self, needle: &str) -> String {
+    pub(crate) fn line_with(&mut self, needle: &str) -> String {
         if let Some(line) = self.seen.iter().find(|line| line.contains(needle)) {
             return line.clone();
         }
@@ -186,18 +186,18 @@ impl Running {
         }
     }
 
-    fn address(&mut self) -> String {
+    pub(crate) fn address(&mut self) -> String {
         let line = self.line_with("listening on http://");
         let rest = line.split("http://").nth(1).unwrap();
         rest.split_whitespace().next().unwrap().to_owned()
     }
 
-    fn refresh(&mut self, token: &str) -> (u16, Value) {
+    pub(crate) fn refresh(&mut self, token: &str) -> (u16, Value) {
         self.post("/ccstore/v1/refresh", token)
     }
 
     /// POSTs `{}` to `target` (a path, maybe with a query) with `token` as the Bearer credential.
-    fn post(&mut self, target: &str, token: &str) -> (u16, Value) {
+    pub(crate) fn post(&mut self, target: &str, token: &str) -> (u16, Value) {
         let mut stream = TcpStream::connect(self.address()).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -216,13 +216,18 @@ impl Running {
         (status, body)
     }
 
-    /// Sends SIGTERM and returns every stderr line once the process has exited.
-    fn terminate(mut self) -> (bool, Vec<String>) {
-        let killed = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+    /// Sends `signal` (`HUP`, `TERM`, ...) to the process.
+    pub(crate) fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
             .status()
             .unwrap();
-        assert!(killed.success());
+        assert!(sent.success());
+    }
+
+    /// Sends SIGTERM and returns every stderr line once the process has exited.
+    pub(crate) fn terminate(mut self) -> (bool, Vec<String>) {
+        self.signal("TERM");
         let status = self.child.wait().unwrap();
         self.seen.extend(self.lines.iter());
         (status.success(), self.seen)

@@ -13,6 +13,7 @@ mod errors;
 mod live;
 mod redis;
 mod refresh;
+mod rotation;
 mod sessions;
 mod support;
 mod unauthenticated;
