@@ -10,9 +10,7 @@ use crate::AppState;
 use crate::handlers::{docs, fallback, logout, refresh, verify};
 use crate::middleware::access_log::AccessLog;
 use crate::middleware::catch_panic::CatchPanic;
-
-/// Largest request body accepted; clients send `{}` or nothing.
-pub const MAX_BODY_BYTES: usize = 64 * 1024;
+use crate::middleware::header_limit::HeaderLimit;
 
 /// Path of the refresh operation.
 pub const REFRESH_PATH: &str = "/ccstore/v1/refresh";
@@ -37,6 +35,9 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let header_limit = HeaderLimit {
+        max_bytes: state.limits.max_header_bytes,
+    };
     App::new()
         .app_data(web::Data::new(state))
         .service(only(REFRESH_PATH, web::post(), "POST", refresh::refresh))
@@ -52,6 +53,7 @@ pub fn build_app(
                 .default_service(fallback::method_not_allowed("GET")),
         )
         .default_service(web::to(fallback::not_found))
+        .wrap(header_limit)
         .wrap(CatchPanic)
         .wrap(AccessLog)
 }

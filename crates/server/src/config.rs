@@ -6,6 +6,8 @@ use std::path::PathBuf;
 
 use ccstore_core::SERVICE_CLAIMS;
 use clap::{Args, Parser, Subcommand};
+
+use crate::limits::Limits;
 use serde_json::Value;
 
 /// ccstore: a drop-in server for Oracle Commerce Cloud's token refresh, `POST /ccstore/v1/refresh`.
@@ -132,6 +134,26 @@ pub struct Settings {
     #[arg(long, env = "CCSTORE_MAX_CONNECTIONS", default_value_t = 25_000, global = true,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+    /// Largest request body in bytes; larger ones get 413 (clients send `{}` or nothing).
+    #[arg(long, env = "CCSTORE_MAX_BODY_BYTES", default_value_t = 65_536, global = true,
+          value_parser = clap::value_parser!(u64).range(64..=16_777_216))]
+    pub max_body_bytes: u64,
+    /// Largest request head (request line and headers) in bytes; larger ones get 431. Heads
+    /// over 128 KiB are refused by the HTTP codec before this check, with an empty 431.
+    #[arg(long, env = "CCSTORE_MAX_HEADER_BYTES", default_value_t = 32_768, global = true,
+          value_parser = clap::value_parser!(u64).range(8_192..=131_072))]
+    pub max_header_bytes: u64,
+}
+
+impl Settings {
+    /// The request size limits configured.
+    pub fn limits(&self) -> Limits {
+        let bytes = |value: u64| usize::try_from(value).unwrap_or(usize::MAX);
+        Limits {
+            max_body_bytes: bytes(self.max_body_bytes),
+            max_header_bytes: bytes(self.max_header_bytes),
+        }
+    }
 }
 
 /// A feature switch.
@@ -206,6 +228,7 @@ mod tests {
         assert_eq!(cli.settings.reuse_detection, Switch::On);
         assert_eq!(cli.settings.reuse_grace, 30);
         assert!(cli.settings.redis_url.is_none());
+        assert_eq!(cli.settings.limits(), Limits::default());
         assert!(cli.command.is_none());
     }
 

@@ -8,6 +8,7 @@ pub mod docs;
 pub mod errors;
 mod handlers;
 pub mod keys_file;
+pub mod limits;
 pub mod logging;
 mod middleware;
 pub mod startup;

@@ -184,6 +184,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     };
     let state = AppState {
         sessions: Arc::new(sessions(&settings, tokens)?),
+        limits: settings.limits(),
     };
     log::info!(
         "session store: {}; replay detection {:?}; session max {} s (0 = none)",

@@ -1,10 +1,11 @@
 //! What every handler shares: the session rules over the token service and the configured store,
-//! built once at start-up and shared by every worker.
+//! and the request size limits, built once at start-up and shared by every worker.
 
 use std::sync::Arc;
 
 use ccstore_core::Sessions;
 
+use crate::limits::Limits;
 use crate::store::Store;
 
 /// Shared application state.
@@ -12,4 +13,6 @@ use crate::store::Store;
 pub struct AppState {
     /// Verifies, refreshes and ends sessions.
     pub sessions: Arc<Sessions<Store>>,
+    /// Request size limits.
+    pub limits: Limits,
 }

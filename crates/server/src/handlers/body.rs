@@ -11,16 +11,17 @@ use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use actix_web::web::BytesMut;
+use actix_web::web::{BytesMut, Data};
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::Stream;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
-use crate::app::MAX_BODY_BYTES;
+use crate::AppState;
 use crate::errors::ApiError;
+use crate::limits::Limits;
 
-/// A body that was read to its end, at most [`MAX_BODY_BYTES`] long, and thrown away: empty, a
-/// JSON object (`{}`, `{"refresh_token": ...}`), or anything not sent as JSON (a form).
+/// A body that was read to its end, at most [`Limits::max_body_bytes`] long, and thrown away:
+/// empty, a JSON object (`{}`, `{"refresh_token": ...}`), or anything not sent as JSON (a form).
 #[derive(Debug)]
 pub(crate) struct IgnoredBody;
 
@@ -29,11 +30,16 @@ impl FromRequest for IgnoredBody {
     type Future = Drain;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let limit = request
+            .app_data::<Data<AppState>>()
+            .map_or(Limits::DEFAULT_BODY_BYTES, |state| {
+                state.limits.max_body_bytes
+            });
         let headers = request.headers();
         let declared = headers
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
-        if declared.is_some_and(|length| length > MAX_BODY_BYTES) {
+        if declared.is_some_and(|length| length > limit) {
             return Drain::Refused(Some(ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE)));
         }
         let is_json = headers
@@ -46,6 +52,7 @@ impl FromRequest for IgnoredBody {
         Drain::Reading {
             payload: payload.take(),
             read: 0,
+            limit,
             json: is_json.then(BytesMut::new),
         }
     }
@@ -59,6 +66,8 @@ pub(crate) enum Drain {
         payload: Payload,
         /// Bytes read so far.
         read: usize,
+        /// Most bytes allowed.
+        limit: usize,
         /// The body so far, when it is sent as JSON.
         json: Option<BytesMut>,
     },
@@ -77,6 +86,7 @@ impl Future for Drain {
             Drain::Reading {
                 payload,
                 read,
+                limit,
                 json,
             } => loop {
                 match std::task::ready!(Pin::new(&mut *payload).poll_next(cx)) {
@@ -92,7 +102,7 @@ impl Future for Drain {
                     }
                     Some(Ok(chunk)) => {
                         *read += chunk.len();
-                        if *read > MAX_BODY_BYTES {
+                        if *read > *limit {
                             return Poll::Ready(Err(too_large()));
                         }
                         if let Some(body) = json {

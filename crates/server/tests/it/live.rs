@@ -110,6 +110,19 @@ fn a_200_kb_authorization_header_gets_a_4xx_and_the_server_goes_on() {
 }
 
 #[test]
+fn a_40_kb_head_gets_a_431_error_model_and_the_server_goes_on() {
+    let server = LiveServer::start();
+    let padding = format!("X-Padding: {}\r\n", "p".repeat(40 * 1024));
+    let (status, response) = server.refresh(&padding);
+    assert_eq!(status, 431, "{response}");
+    assert_error_model(&body_of(&response), 431);
+
+    let token = format!("Authorization: Bearer {}\r\n", shopper_token());
+    let (status, response) = server.refresh(&token);
+    assert_eq!(status, 200, "{response}");
+}
+
+#[test]
 fn a_panicking_handler_answers_500_error_model_and_the_server_goes_on() {
     let server = LiveServer::start();
     let (status, response) =

@@ -12,6 +12,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ccstore_core::{
     HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenPolicy, TokenService,
 };
+use ccstore_server::limits::Limits;
 use ccstore_server::store::Store;
 use ccstore_server::{AppState, build_app};
 use hmac::{Hmac, Mac};
@@ -54,6 +55,7 @@ pub(crate) fn configured_state(
 ) -> AppState {
     AppState {
         sessions: Arc::new(Sessions::new(tokens(policy, clock), store, reuse)),
+        limits: Limits::default(),
     }
 }
 
