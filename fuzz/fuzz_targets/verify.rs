@@ -1,7 +1,9 @@
 //! Token verification on arbitrary text and on structured tokens: HS256-signed headers and claims
-//! with every field optional or of a wrong kind, other algorithms, and single-byte mutations of a
-//! signed token. Never a panic; a token is accepted only if it is unmutated, signed with the key,
-//! says HS256, comes from the issuer, and is within its lifetime.
+//! with every field optional or of a wrong kind, other algorithms, key ids (`kid`) known, unknown
+//! or absent under a lone key or a rotated key set, and single-byte mutations of a signed token.
+//! Never a panic; a token is accepted only if it is unmutated, signed with the key its `kid` names
+//! (the active key when it names none), says HS256, comes from the issuer, and is within its
+//! lifetime.
 #![no_main]
 
 use std::sync::Arc;
@@ -9,13 +11,16 @@ use std::sync::Arc;
 use arbitrary::Arbitrary;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ccstore_core::{HmacKey, ManualClock, TokenPolicy, TokenService};
+use ccstore_core::{HmacKey, KeySet, ManualClock, TokenPolicy, TokenService};
 use hmac::{Hmac, Mac};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
 use sha2::Sha256;
 
 const KEY: &[u8] = b"fuzz-key-0123456789-0123456789-0123456789";
+/// The retired key of the rotated set; `KEY` is its active key, named `k2`.
+const OLD_KEY: &[u8] = b"old-fuzz-key-0123456789-0123456789-0123";
+const FOREIGN_KEY: &[u8] = b"another-key-0123456789-0123456789-01";
 const ISSUER: &str = "storefrontUI";
 const NOW: u64 = 1_800_000_000;
 
@@ -35,6 +40,8 @@ struct Structured {
     nbf_offset: Option<i32>,
     extra: Vec<(String, Field)>,
     signed_with_key: bool,
+    kid: u8,
+    rotated_keys: bool,
     mutation: Option<(u16, u8)>,
 }
 
@@ -61,18 +68,20 @@ impl Field {
     }
 }
 
-fn service() -> TokenService {
+fn service(rotated_keys: bool) -> TokenService {
     let policy = TokenPolicy {
         issuer: ISSUER.to_owned(),
         ttl: 930,
         leeway: 0,
         session_max: Some(43_200),
     };
-    TokenService::new(
-        HmacKey::new(KEY).unwrap(),
-        policy,
-        Arc::new(ManualClock::at(NOW)),
-    )
+    let keys = if rotated_keys {
+        let named = |kid: &str, key| (kid.to_owned(), HmacKey::new(key).unwrap());
+        KeySet::named(vec![named("k1", OLD_KEY), named("k2", KEY)], "k2").unwrap()
+    } else {
+        KeySet::single(HmacKey::new(KEY).unwrap())
+    };
+    TokenService::new(keys, policy, Arc::new(ManualClock::at(NOW)))
 }
 
 fn sign(header: &Value, claims: &Value, key: &[u8]) -> String {
@@ -90,10 +99,10 @@ fn sign(header: &Value, claims: &Value, key: &[u8]) -> String {
 }
 
 fuzz_target!(|input: Input| {
-    let service = service();
     match input {
         Input::Raw(text) => {
-            let _ = service.verify(&text);
+            let _ = service(false).verify(&text);
+            let _ = service(true).verify(&text);
         }
         Input::Structured(token) => {
             let alg = ["HS256", "HS384", "none", "RS256", "hs256"][usize::from(token.alg % 5)];
@@ -121,12 +130,18 @@ fuzz_target!(|input: Input| {
             for (name, value) in &token.extra {
                 claims.entry(name.clone()).or_insert_with(|| value.json());
             }
-            let key: &[u8] = if token.signed_with_key {
-                KEY
-            } else {
-                b"another-key-0123456789-0123456789-01"
+            let kid = [None, Some("k1"), Some("k2"), Some("gone")][usize::from(token.kid % 4)];
+            // The key a correct signer would use: the one the kid names, else the active one.
+            let key: &[u8] = match (token.signed_with_key, kid) {
+                (false, _) => FOREIGN_KEY,
+                (true, Some("k1")) if token.rotated_keys => OLD_KEY,
+                (true, _) => KEY,
             };
-            let mut signed = sign(&json!({"alg": alg}), &Value::Object(claims), key).into_bytes();
+            let mut header = json!({"alg": alg});
+            if let Some(kid) = kid {
+                header["kid"] = json!(kid);
+            }
+            let mut signed = sign(&header, &Value::Object(claims), key).into_bytes();
             let mut mutated = false;
             if let Some((position, byte)) = token.mutation {
                 let index = usize::from(position) % signed.len();
@@ -136,11 +151,15 @@ fuzz_target!(|input: Input| {
             let Ok(text) = String::from_utf8(signed) else {
                 return;
             };
-            if let Ok(verified) = service.verify(&text) {
+            if let Ok(verified) = service(token.rotated_keys).verify(&text) {
                 assert!(!mutated, "a mutated token was accepted: {text}");
                 assert!(
                     token.signed_with_key && alg == "HS256",
                     "accepted {alg}: {text}"
+                );
+                assert!(
+                    !(token.rotated_keys && kid == Some("gone")),
+                    "accepted an unknown kid: {text}"
                 );
                 assert_eq!(verified.iss, ISSUER);
                 assert!(verified.exp > NOW);
