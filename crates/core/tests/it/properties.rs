@@ -1,12 +1,15 @@
 //! Property tests over the two functions every request runs on client input: the `Authorization`
 //! parser and token verification. No input may panic them; only tokens signed with the key, from
-//! the issuer, may pass; any change to a valid token is refused.
+//! the issuer, may pass; any change to a valid token is refused; under a key set, only the key a
+//! token's `kid` names verifies it.
 
-use ccstore_core::{TokenError, bearer_token};
+use std::sync::Arc;
+
+use ccstore_core::{HmacKey, KeySet, ManualClock, TokenError, TokenService, bearer_token};
 use proptest::prelude::*;
 use serde_json::json;
 
-use crate::handmade::{shopper_claims, sign};
+use crate::handmade::{shopper_claims, sign, sign_with_header};
 use crate::{KEY, NOW, service};
 
 proptest! {
@@ -69,6 +72,32 @@ proptest! {
             if let Some(kept) = verified.other.get(name) {
                 prop_assert_eq!(kept, &json!(value));
             }
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn under_a_key_set_a_token_verifies_only_with_the_key_its_kid_names(
+        kids in proptest::collection::btree_set("[A-Za-z0-9._-]{1,12}", 1..5),
+        signer in any::<prop::sample::Index>(),
+        named in any::<prop::sample::Index>(),
+    ) {
+        let kids: Vec<String> = kids.into_iter().collect();
+        let secret = |kid: &str| format!("secret-of-{kid}-0123456789-0123456789");
+        let keys = KeySet::named(
+            kids.iter().map(|kid| (kid.clone(), HmacKey::new(secret(kid).as_bytes()).unwrap())).collect(),
+            &kids[0],
+        ).unwrap();
+        let service = TokenService::new(keys, crate::policy(), Arc::new(ManualClock::at(NOW + 1)));
+        let (signer, named) = (signer.get(&kids), named.get(&kids));
+        let header = json!({"alg": "HS256", "typ": "JWT", "kid": named});
+        let token = sign_with_header(&header, &shopper_claims(NOW, 900), secret(signer).as_bytes());
+        let outcome = service.verify(&token);
+        if signer == named {
+            prop_assert!(outcome.is_ok(), "{outcome:?}");
+        } else {
+            prop_assert_eq!(outcome, Err(TokenError::BadSignature));
         }
     }
 }
