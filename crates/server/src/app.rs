@@ -10,6 +10,7 @@ use crate::AppState;
 use crate::handlers::{docs, fallback, logout, refresh, verify};
 use crate::middleware::access_log::AccessLog;
 use crate::middleware::catch_panic::CatchPanic;
+use crate::middleware::request_id::AssignRequestId;
 
 /// Largest request body accepted; clients send `{}` or nothing.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -54,6 +55,7 @@ pub fn build_app(
         .default_service(web::to(fallback::not_found))
         .wrap(CatchPanic)
         .wrap(AccessLog)
+        .wrap(AssignRequestId)
 }
 
 /// `path` answering `route` with `handler`, and every other method with 405 and `Allow: allow`.

@@ -9,6 +9,7 @@ pub mod errors;
 mod handlers;
 pub mod logging;
 mod middleware;
+pub mod request_id;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -13,6 +13,7 @@ mod errors;
 mod live;
 mod redis;
 mod refresh;
+mod request_id;
 mod sessions;
 mod support;
 mod unauthenticated;
