@@ -7,6 +7,7 @@ pub mod config;
 pub mod docs;
 pub mod errors;
 mod handlers;
+pub mod log_line;
 pub mod logging;
 mod middleware;
 pub mod request_id;

@@ -124,6 +124,11 @@ pub(crate) fn scope<F: Future>(id: RequestId, future: F) -> TaskLocalFuture<Requ
     CURRENT.scope(id, future)
 }
 
+/// The id of the request being handled on this task, if any.
+pub(crate) fn current() -> Option<RequestId> {
+    CURRENT.try_with(RequestId::clone).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -179,5 +184,13 @@ mod tests {
         let supplied = RequestId::Supplied(HeaderValue::from_static("abc-1"));
         assert_eq!(supplied.header_value(), "abc-1");
         assert_eq!(supplied.to_string(), "abc-1");
+    }
+
+    #[test]
+    fn the_id_is_current_only_inside_its_scope() {
+        assert_eq!(current(), None);
+        let inside = sync_scope(RequestId::Generated(7), current);
+        assert_eq!(inside, Some(RequestId::Generated(7)));
+        assert_eq!(current(), None);
     }
 }

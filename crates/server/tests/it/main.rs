@@ -11,6 +11,7 @@ mod binary;
 mod docs;
 mod errors;
 mod live;
+mod logs;
 mod redis;
 mod refresh;
 mod request_id;
