@@ -279,8 +279,19 @@ impl Running {
             .unwrap();
         assert!(killed.success());
         let status = self.child.wait().unwrap();
-        self.seen.extend(self.lines.iter());
-        (status.success(), self.seen)
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.extend(self.lines.iter());
+        (status.success(), seen)
+    }
+}
+
+/// A test that fails before [`Running::terminate`] must not leave its server running.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
