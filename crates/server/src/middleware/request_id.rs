@@ -120,3 +120,65 @@ impl ResponseError for Identified {
         response
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use actix_web::dev::Service as _;
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::*;
+    use crate::middleware::catch_panic::CatchPanic;
+
+    /// Every record logged in this test binary, with the request id current when it was.
+    static LOGGED: Mutex<Vec<(String, Option<String>)>> = Mutex::new(Vec::new());
+
+    struct Capture;
+
+    impl log::Log for Capture {
+        fn enabled(&self, _: &log::Metadata<'_>) -> bool {
+            true
+        }
+
+        fn log(&self, record: &log::Record<'_>) {
+            let id = request_id::current().map(|id| id.to_string());
+            LOGGED.lock().unwrap().push((record.args().to_string(), id));
+        }
+
+        fn flush(&self) {}
+    }
+
+    async fn panics() -> HttpResponse {
+        panic!("deliberate panic in a test handler")
+    }
+
+    #[actix_rt::test]
+    async fn a_caught_panic_is_answered_and_logged_with_the_request_id() {
+        log::set_logger(&Capture).unwrap();
+        log::set_max_level(log::LevelFilter::Info);
+        let app = test::init_service(
+            App::new()
+                .route("/panic", web::get().to(panics))
+                .wrap(CatchPanic)
+                .wrap(AssignRequestId),
+        )
+        .await;
+        let request = test::TestRequest::get()
+            .uri("/panic")
+            .insert_header((HEADER, "panic-7"))
+            .to_request();
+        let Err(error) = app.call(request).await else {
+            panic!("a caught panic is an error result");
+        };
+        let response = error.error_response();
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(response.headers().get(HEADER).unwrap(), "panic-7");
+        let logged = LOGGED.lock().unwrap();
+        let (_, id) = logged
+            .iter()
+            .find(|(message, _)| message.contains("panicked"))
+            .unwrap_or_else(|| panic!("the panic was not logged: {logged:?}"));
+        assert_eq!(id.as_deref(), Some("panic-7"));
+    }
+}
