@@ -11,6 +11,7 @@ use crate::handlers::{docs, fallback, logout, refresh, verify};
 use crate::middleware::access_log::AccessLog;
 use crate::middleware::catch_panic::CatchPanic;
 use crate::middleware::header_limit::HeaderLimit;
+use crate::middleware::request_id::AssignRequestId;
 
 /// Path of the refresh operation.
 pub const REFRESH_PATH: &str = "/ccstore/v1/refresh";
@@ -56,6 +57,7 @@ pub fn build_app(
         .wrap(header_limit)
         .wrap(CatchPanic)
         .wrap(AccessLog)
+        .wrap(AssignRequestId)
 }
 
 /// `path` answering `route` with `handler`, and every other method with 405 and `Allow: allow`.

@@ -10,6 +10,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::limits::Limits;
 use serde_json::Value;
 
+use crate::log_line::LogFormat;
+
 /// ccstore: a drop-in server for Oracle Commerce Cloud's token refresh, `POST /ccstore/v1/refresh`.
 #[derive(Debug, Parser)]
 #[command(name = "ccstore-server", version, about)]
@@ -134,6 +136,10 @@ pub struct Settings {
     #[arg(long, env = "CCSTORE_MAX_CONNECTIONS", default_value_t = 25_000, global = true,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
     pub max_connections: u64,
+    /// Log line layout: `text` for people, `json` for log collectors (one object a line, with
+    /// `timestamp`, `level`, `target`, `message` and, inside a request, `request_id`).
+    #[arg(long, env = "CCSTORE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
     /// Largest request body in bytes; larger ones get 413 (clients send `{}` or nothing).
     #[arg(long, env = "CCSTORE_MAX_BODY_BYTES", default_value_t = 65_536, global = true,
           value_parser = clap::value_parser!(u64).range(64..=16_777_216))]
@@ -229,6 +235,7 @@ mod tests {
         assert_eq!(cli.settings.reuse_grace, 30);
         assert!(cli.settings.redis_url.is_none());
         assert_eq!(cli.settings.limits(), Limits::default());
+        assert_eq!(cli.settings.log_format, LogFormat::Text);
         assert!(cli.command.is_none());
     }
 

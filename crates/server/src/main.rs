@@ -8,7 +8,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    logging::init();
+    logging::init(cli.settings.log_format);
     let outcome = match cli.command {
         Some(Command::Token { sub, claims }) => {
             startup::mint(&cli.settings, &sub, claims).map(|token| {

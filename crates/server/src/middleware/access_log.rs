@@ -1,6 +1,7 @@
 //! One access-log line per request: method, path (no query string, no headers: nothing
-//! token-bearing), status and latency, at `info` under the `ccstore::access` target. Hand-written
-//! rather than `from_fn`: it sits on every request.
+//! token-bearing), status and latency, at `info` under the `ccstore::access` target; the request
+//! id comes with it, as with every line written while the request is handled. Hand-written rather
+//! than `from_fn`: it sits on every request.
 
 use std::future::{Ready, ready};
 use std::pin::Pin;
@@ -11,6 +12,8 @@ use actix_web::Error;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;
 use pin_project_lite::pin_project;
+
+use crate::log_line::Access;
 
 const TARGET: &str = "ccstore::access";
 
@@ -84,15 +87,14 @@ impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Logged
                 Ok(response) => response.status(),
                 Err(error) => error.as_response_error().status_code(),
             };
-            let micros = started.elapsed().as_micros();
             crate::logging::access(
                 TARGET,
-                format_args!(
-                    "{method} {path} {} {}.{:03}ms",
-                    status.as_u16(),
-                    micros / 1000,
-                    micros % 1000
-                ),
+                &Access {
+                    method: method.as_str(),
+                    path: &path,
+                    status: status.as_u16(),
+                    micros: started.elapsed().as_micros(),
+                },
             );
         }
         Poll::Ready(outcome)

@@ -1,5 +1,6 @@
 //! The `ccstore-server` binary as operators run it: flags, key checks, minting, serving, SIGTERM.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Output, Stdio};
@@ -28,7 +29,7 @@ pub(crate) fn run(command: &mut Command) -> Output {
     command.stdin(Stdio::null()).output().unwrap()
 }
 
-fn key_text() -> &'static str {
+pub(crate) fn key_text() -> &'static str {
     std::str::from_utf8(KEY).unwrap()
 }
 
@@ -143,6 +144,31 @@ pub(crate) struct Running {
     seen: Vec<String>,
 }
 
+/// An answer read off the wire.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    /// Header names in lower case, with their values.
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: String,
+}
+
+impl Answer {
+    /// The value of header `name` (lower case); panics when it is absent.
+    pub(crate) fn header(&self, name: &str) -> &str {
+        self.headers
+            .iter()
+            .find(|(header, _)| header == name)
+            .map_or_else(
+                || panic!("no {name} in {:?}", self.headers),
+                |(_, value)| value,
+            )
+    }
+
+    pub(crate) fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|_| panic!("not JSON: {}", self.body))
+    }
+}
+
 impl Running {
     pub(crate) fn start(command: &mut Command) -> Self {
         let mut child = command
@@ -198,22 +224,50 @@ impl Running {
 
     /// POSTs `{}` to `target` (a path, maybe with a query) with `token` as the Bearer credential.
     pub(crate) fn post(&mut self, target: &str, token: &str) -> (u16, Value) {
+        let answer = self.send(
+            "POST",
+            target,
+            &[("Authorization", &format!("Bearer {token}"))],
+        );
+        (answer.status, answer.json())
+    }
+
+    /// Sends `method target` with `headers` and a `{}` JSON body on a new connection.
+    pub(crate) fn send(&mut self, method: &str, target: &str, headers: &[(&str, &str)]) -> Answer {
         let mut stream = TcpStream::connect(self.address()).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
             .unwrap();
+        let mut request = format!("{method} {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n");
+        for (name, value) in headers {
+            write!(request, "{name}: {value}\r\n").unwrap();
+        }
+        request.push_str("Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
         // One write: a request in small pieces waits on Nagle and delayed ACKs.
-        let request = format!(
-            "POST {target} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\
-             Authorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}"
-        );
         stream.write_all(request.as_bytes()).unwrap();
         let mut response = String::new();
         stream.read_to_string(&mut response).unwrap();
-        let status = response.split(' ').nth(1).unwrap().parse().unwrap();
-        let body = response.split_once("\r\n\r\n").unwrap().1;
-        let body = serde_json::from_str(body).unwrap_or_else(|_| panic!("not JSON: {response}"));
-        (status, body)
+        let (head, body) = response.split_once("\r\n\r\n").unwrap();
+        let mut head = head.split("\r\n");
+        let status = head
+            .next()
+            .unwrap()
+            .split(' ')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let headers = head
+            .map(|line| {
+                let (name, value) = line.split_once(':').unwrap();
+                (name.to_ascii_lowercase(), value.trim().to_owned())
+            })
+            .collect();
+        Answer {
+            status,
+            headers,
+            body: body.to_owned(),
+        }
     }
 
     /// Sends `signal` (`HUP`, `TERM`, ...) to the process.
@@ -229,18 +283,42 @@ impl Running {
     pub(crate) fn terminate(mut self) -> (bool, Vec<String>) {
         self.signal("TERM");
         let status = self.child.wait().unwrap();
-        self.seen.extend(self.lines.iter());
-        (status.success(), self.seen)
+        let mut seen = std::mem::take(&mut self.seen);
+        seen.extend(self.lines.iter());
+        (status.success(), seen)
+    }
+}
+
+/// A test that fails before [`Running::terminate`] must not leave its server running.
+impl Drop for Running {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
 }
 
 #[test]
 fn the_server_logs_one_line_per_request_and_never_a_token_or_the_key_then_stops_on_sigterm() {
+    logs_one_line_per_request_and_never_a_token_or_the_key("text");
+}
+
+#[test]
+fn json_logs_never_show_a_token_or_the_key_either() {
+    logs_one_line_per_request_and_never_a_token_or_the_key("json");
+}
+
+fn logs_one_line_per_request_and_never_a_token_or_the_key(format: &str) {
     let minted = run(command()
         .env("CCSTORE_JWT_SECRET", key_text())
         .args(["token", "--sub", "42"]));
     let token = String::from_utf8(minted.stdout).unwrap().trim().to_owned();
-    let mut server = Running::start(command().env("CCSTORE_JWT_SECRET", key_text()));
+    let mut server = Running::start(
+        command()
+            .env("CCSTORE_JWT_SECRET", key_text())
+            .env("CCSTORE_LOG_FORMAT", format),
+    );
     let (status, body) = server.refresh(&token);
     assert_eq!(status, 200, "{body}");
     let renewed = body["access_token"].as_str().unwrap().to_owned();
@@ -264,8 +342,19 @@ fn the_server_logs_one_line_per_request_and_never_a_token_or_the_key_then_stops_
         let (status, body) = server.post(target, presented);
         assert_eq!(status, expected, "{target}: {body}");
     }
+    // A token sent as the request id is longer than any id kept: replaced, never logged.
+    let answer = server.send(
+        "POST",
+        "/ccstore/v1/verify",
+        &[
+            ("X-Request-Id", &token),
+            ("Authorization", &format!("Bearer {token}")),
+        ],
+    );
+    assert_eq!(answer.status, 401, "{}", answer.body);
+    assert_ne!(answer.header("x-request-id"), token);
     server.line_with("POST /ccstore/v1/logout 200");
-    server.line_with("POST /ccstore/v1/verify 401");
+    server.line_with(answer.header("x-request-id"));
     let (exited_cleanly, lines) = server.terminate();
     assert!(exited_cleanly, "{lines:#?}");
     let log = lines.join("\n");

@@ -126,9 +126,15 @@ fn a_40_kb_head_gets_a_431_error_model_and_the_server_goes_on() {
 fn a_panicking_handler_answers_500_error_model_and_the_server_goes_on() {
     let server = LiveServer::start();
     let (status, response) =
-        server.exchange(b"POST /test/panic HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+        server.exchange(b"POST /test/panic HTTP/1.1\r\nHost: test\r\nConnection: close\r\nX-Request-Id: panic-1\r\nContent-Length: 0\r\n\r\n");
     assert_eq!(status, 500, "{response}");
     assert_error_model(&body_of(&response), 500);
+    assert!(
+        response
+            .to_ascii_lowercase()
+            .contains("\r\nx-request-id: panic-1\r\n"),
+        "{response}"
+    );
 
     let (status, _) = server.refresh(&format!("Authorization: Bearer {}\r\n", shopper_token()));
     assert_eq!(status, 200);
