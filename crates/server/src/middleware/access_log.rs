@@ -1,5 +1,5 @@
-//! One access-log line per request: method, path (no query string, no headers: nothing
-//! token-bearing), status and latency, at `info` under the `ccstore::access` target; the request
+//! One access-log line per request: method, path (no query string, no headers, and no path
+//! segment long enough to be a token: nothing token-bearing), status and latency, at `info` under the `ccstore::access` target; the request
 //! id comes with it, as with every line written while the request is handled. Hand-written rather
 //! than `from_fn`: it sits on every request.
 
@@ -16,6 +16,43 @@ use pin_project_lite::pin_project;
 use crate::log_line::Access;
 
 const TARGET: &str = "ccstore::access";
+
+/// Longest path segment logged as sent. Every route's segments are shorter; a token is longer
+/// (its header alone is 36 characters), so a client that puts one in the path does not get it
+/// logged.
+const MAX_LOGGED_SEGMENT: usize = 32;
+
+/// Longest path logged; the rest is cut, so a client cannot fill the log with one request.
+const MAX_LOGGED_PATH: usize = 256;
+
+/// `path` as the log shows it: segments over [`MAX_LOGGED_SEGMENT`] bytes become `{redacted}`,
+/// and the whole is cut to [`MAX_LOGGED_PATH`] bytes.
+fn loggable_path(path: &str) -> String {
+    if path.len() <= MAX_LOGGED_SEGMENT {
+        return path.to_owned();
+    }
+    let mut logged = String::with_capacity(path.len().min(MAX_LOGGED_PATH));
+    for (index, segment) in path.split('/').enumerate() {
+        if index > 0 {
+            logged.push('/');
+        }
+        if segment.len() > MAX_LOGGED_SEGMENT {
+            logged.push_str("{redacted}");
+        } else {
+            logged.push_str(segment);
+        }
+        if logged.len() > MAX_LOGGED_PATH {
+            let mut end = MAX_LOGGED_PATH;
+            while !logged.is_char_boundary(end) {
+                end -= 1;
+            }
+            logged.truncate(end);
+            logged.push('…');
+            break;
+        }
+    }
+    logged
+}
 
 /// Middleware writing the access log.
 #[derive(Debug, Clone, Copy, Default)]
@@ -56,7 +93,7 @@ where
         let line = log::log_enabled!(target: TARGET, log::Level::Info).then(|| {
             (
                 request.method().clone(),
-                request.path().to_owned(),
+                loggable_path(request.path()),
                 Instant::now(),
             )
         });
@@ -98,5 +135,33 @@ impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Logged
             );
         }
         Poll::Ready(outcome)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_are_logged_as_sent_and_token_sized_segments_are_redacted() {
+        for route in [
+            "/ccstore/v1/refresh",
+            "/swagger-ui/swagger-ui-bundle.js",
+            "/",
+        ] {
+            assert_eq!(loggable_path(route), route);
+        }
+        let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
+        assert_eq!(
+            loggable_path(&format!("/ccstore/v1/refresh/{token}/x")),
+            "/ccstore/v1/refresh/{redacted}/x"
+        );
+        let long = loggable_path(&"/abcdefgh".repeat(100));
+        assert!(
+            long.ends_with('…') && long.len() <= MAX_LOGGED_PATH + 12,
+            "{long}"
+        );
+        let wide = loggable_path(&"/é".repeat(200));
+        assert!(wide.ends_with('…'), "{wide}");
     }
 }

@@ -12,6 +12,7 @@ mod docs;
 mod errors;
 mod limits;
 mod live;
+mod log_hygiene;
 mod logs;
 mod redis;
 mod refresh;

@@ -25,7 +25,7 @@ use crate::support::{
 const DEADLINE: Duration = Duration::from_millis(300);
 
 /// A `redis-server` of the test's own, on a free loopback port, without persistence.
-struct RedisServer {
+pub(crate) struct RedisServer {
     port: u16,
     process: Option<Child>,
 }
@@ -69,7 +69,7 @@ fn ensure_redis_server() {
 }
 
 impl RedisServer {
-    fn start() -> Self {
+    pub(crate) fn start() -> Self {
         ensure_redis_server();
         let port = TcpListener::bind("127.0.0.1:0")
             .unwrap()
@@ -84,7 +84,7 @@ impl RedisServer {
         server
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
