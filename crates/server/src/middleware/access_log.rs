@@ -25,6 +25,42 @@ const MAX_LOGGED_SEGMENT: usize = 32;
 /// Longest path logged; the rest is cut, so a client cannot fill the log with one request.
 const MAX_LOGGED_PATH: usize = 256;
 
+/// A request's path as the log shows it, held without allocating when it is as short as every
+/// route's.
+enum LoggedPath {
+    Short {
+        bytes: [u8; MAX_LOGGED_SEGMENT],
+        len: usize,
+    },
+    Long(String),
+}
+
+impl LoggedPath {
+    fn new(path: &str) -> Self {
+        let mut bytes = [0; MAX_LOGGED_SEGMENT];
+        match bytes.get_mut(..path.len()) {
+            Some(prefix) => {
+                prefix.copy_from_slice(path.as_bytes());
+                Self::Short {
+                    bytes,
+                    len: path.len(),
+                }
+            }
+            None => Self::Long(loggable_path(path)),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Short { bytes, len } => bytes
+                .get(..*len)
+                .and_then(|path| std::str::from_utf8(path).ok())
+                .unwrap_or_default(),
+            Self::Long(path) => path,
+        }
+    }
+}
+
 /// `path` as the log shows it: segments over [`MAX_LOGGED_SEGMENT`] bytes become `{redacted}`,
 /// and the whole is cut to [`MAX_LOGGED_PATH`] bytes.
 fn loggable_path(path: &str) -> String {
@@ -93,7 +129,7 @@ where
         let line = log::log_enabled!(target: TARGET, log::Level::Info).then(|| {
             (
                 request.method().clone(),
-                loggable_path(request.path()),
+                LoggedPath::new(request.path()),
                 Instant::now(),
             )
         });
@@ -109,7 +145,7 @@ pin_project! {
     pub(crate) struct Logged<F> {
         #[pin]
         inner: F,
-        line: Option<(Method, String, Instant)>,
+        line: Option<(Method, LoggedPath, Instant)>,
     }
 }
 
@@ -128,7 +164,7 @@ impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Logged
                 TARGET,
                 &Access {
                     method: method.as_str(),
-                    path: &path,
+                    path: path.as_str(),
                     status: status.as_u16(),
                     micros: started.elapsed().as_micros(),
                 },
@@ -141,6 +177,21 @@ impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Logged
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn short_paths_are_held_inline_and_long_ones_redacted() {
+        assert!(matches!(
+            LoggedPath::new("/ccstore/v1/refresh"),
+            LoggedPath::Short { .. }
+        ));
+        assert_eq!(
+            LoggedPath::new("/ccstore/v1/refresh").as_str(),
+            "/ccstore/v1/refresh"
+        );
+        assert_eq!(LoggedPath::new("/é/ü").as_str(), "/é/ü");
+        let path = format!("/x/{}", "t".repeat(40));
+        assert_eq!(LoggedPath::new(&path).as_str(), "/x/{redacted}");
+    }
 
     #[test]
     fn routes_are_logged_as_sent_and_token_sized_segments_are_redacted() {
