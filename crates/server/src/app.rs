@@ -3,7 +3,7 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, Error, FromRequest, Handler, Resource, Responder, Route, web};
+use actix_web::{App, Error, FromRequest, Handler, Resource, Responder, guard, web};
 use utoipa_swagger_ui::{Config, Url};
 
 use crate::AppState;
@@ -25,6 +25,11 @@ pub const OPENAPI_31_PATH: &str = "/openapi.json";
 /// Path of the committed OpenAPI 3.0.3 document.
 pub const OPENAPI_30_PATH: &str = "/openapi-3.0.json";
 
+/// What a resource of a POST operation answers, for `Allow` (RFC 9110 §10.2.1).
+pub const POST_ALLOW: &str = "POST, OPTIONS";
+/// What a resource of a GET operation answers, for `Allow`: HEAD goes with GET (RFC 9110 §9.3.2).
+pub const GET_ALLOW: &str = "GET, HEAD, OPTIONS";
+
 /// The application around `state`.
 pub fn build_app(
     state: AppState,
@@ -39,33 +44,50 @@ pub fn build_app(
 > {
     App::new()
         .app_data(web::Data::new(state))
-        .service(only(REFRESH_PATH, web::post(), "POST", refresh::refresh))
-        .service(only(VERIFY_PATH, web::post(), "POST", verify::verify))
-        .service(only(LOGOUT_PATH, web::post(), "POST", logout::logout))
-        .service(only(OPENAPI_31_PATH, web::get(), "GET", docs::openapi_31))
-        .service(only(OPENAPI_30_PATH, web::get(), "GET", docs::openapi_30))
+        .service(post_resource(REFRESH_PATH, refresh::refresh))
+        .service(post_resource(VERIFY_PATH, verify::verify))
+        .service(post_resource(LOGOUT_PATH, logout::logout))
+        .service(get_resource(OPENAPI_31_PATH, docs::openapi_31))
+        .service(get_resource(OPENAPI_30_PATH, docs::openapi_30))
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(
-            web::resource("/swagger-ui/{file:.*}")
-                .app_data(web::Data::new(swagger_ui_config()))
-                .route(web::get().to(docs::swagger_ui))
-                .default_service(fallback::method_not_allowed("GET")),
+            get_resource("/swagger-ui/{file:.*}", docs::swagger_ui)
+                .app_data(web::Data::new(swagger_ui_config())),
         )
         .default_service(web::to(fallback::not_found))
         .wrap(CatchPanic)
         .wrap(AccessLog)
 }
 
-/// `path` answering `route` with `handler`, and every other method with 405 and `Allow: allow`.
-fn only<F, Args>(path: &str, route: Route, allow: &'static str, handler: F) -> Resource
+/// `path` answering POST with `handler`, OPTIONS with its `Allow`, every other method with 405.
+fn post_resource<F, Args>(path: &str, handler: F) -> Resource
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
     web::resource(path)
-        .route(route.to(handler))
-        .default_service(fallback::method_not_allowed(allow))
+        .route(web::post().to(handler))
+        .route(fallback::options(POST_ALLOW))
+        .default_service(fallback::method_not_allowed(POST_ALLOW))
+}
+
+/// `path` answering GET and HEAD with `handler` (actix sends a HEAD answer's headers without its
+/// body), OPTIONS with its `Allow`, every other method with 405.
+fn get_resource<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(handler),
+        )
+        .route(fallback::options(GET_ALLOW))
+        .default_service(fallback::method_not_allowed(GET_ALLOW))
 }
 
 /// Swagger UI offers both committed documents and keeps the token across page reloads.
