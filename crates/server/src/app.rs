@@ -7,7 +7,7 @@ use actix_web::{App, Error, FromRequest, Handler, Resource, Responder, guard, we
 use utoipa_swagger_ui::{Config, Url};
 
 use crate::AppState;
-use crate::handlers::{docs, fallback, logout, refresh, verify};
+use crate::handlers::{docs, fallback, health, logout, refresh, verify};
 use crate::middleware::access_log::AccessLog;
 use crate::middleware::catch_panic::CatchPanic;
 
@@ -24,6 +24,11 @@ pub const LOGOUT_PATH: &str = "/ccstore/v1/logout";
 pub const OPENAPI_31_PATH: &str = "/openapi.json";
 /// Path of the committed OpenAPI 3.0.3 document.
 pub const OPENAPI_30_PATH: &str = "/openapi-3.0.json";
+
+/// Path of the liveness probe.
+pub const HEALTH_LIVE_PATH: &str = "/health/live";
+/// Path of the readiness probe.
+pub const HEALTH_READY_PATH: &str = "/health/ready";
 
 /// What a resource of a POST operation answers, for `Allow` (RFC 9110 §10.2.1).
 pub const POST_ALLOW: &str = "POST, OPTIONS";
@@ -49,6 +54,8 @@ pub fn build_app(
         .service(post_resource(LOGOUT_PATH, logout::logout))
         .service(get_resource(OPENAPI_31_PATH, docs::openapi_31))
         .service(get_resource(OPENAPI_30_PATH, docs::openapi_30))
+        .service(get_resource(HEALTH_LIVE_PATH, health::live))
+        .service(get_resource(HEALTH_READY_PATH, health::ready))
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(
             get_resource("/swagger-ui/{file:.*}", docs::swagger_ui)

@@ -10,6 +10,8 @@ use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use ccstore_core::TokenError;
 use ccstore_model::ErrorModel;
 
+use crate::readiness::NotReady;
+
 /// OCC's code for "the user is not authenticated" on store endpoints.
 pub const NOT_AUTHENTICATED_CODE: &str = "00001000";
 /// OCC's message for every rejected token.
@@ -33,6 +35,8 @@ pub enum ApiError {
     Status(StatusCode),
     /// A handler panicked.
     Panic,
+    /// The instance cannot do its job now (readiness).
+    NotReady(NotReady),
 }
 
 impl ApiError {
@@ -56,6 +60,7 @@ impl ApiError {
                 (Some(NOT_AUTHENTICATED_CODE), Some(error.to_string()))
             }
             Self::Token(error @ TokenError::StoreUnavailable) => (None, Some(error.to_string())),
+            Self::NotReady(reason) => (None, Some(reason.to_string())),
             _ => (None, None),
         };
         ErrorModel {
@@ -91,6 +96,12 @@ impl fmt::Display for ApiError {
     }
 }
 
+impl From<NotReady> for ApiError {
+    fn from(reason: NotReady) -> Self {
+        Self::NotReady(reason)
+    }
+}
+
 impl From<TokenError> for ApiError {
     fn from(error: TokenError) -> Self {
         Self::Token(error)
@@ -101,7 +112,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Token(TokenError::Signing) | Self::Panic => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Token(TokenError::StoreUnavailable) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Token(TokenError::StoreUnavailable) | Self::NotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Token(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,

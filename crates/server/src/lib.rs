@@ -9,6 +9,7 @@ pub mod errors;
 mod handlers;
 pub mod logging;
 mod middleware;
+pub mod readiness;
 pub mod startup;
 pub mod state;
 pub mod store;

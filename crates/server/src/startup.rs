@@ -158,9 +158,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     } else {
         None
     };
-    let state = AppState {
-        sessions: Arc::new(sessions(&settings, tokens)?),
-    };
+    let state = AppState::new(sessions(&settings, tokens)?);
     log::info!(
         "session store: {}; replay detection {:?}; session max {} s (0 = none)",
         if settings.redis_url.is_some() {

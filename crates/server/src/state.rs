@@ -1,10 +1,11 @@
 //! What every handler shares: the session rules over the token service and the configured store,
-//! built once at start-up and shared by every worker.
+//! and the instance's readiness, built once at start-up and shared by every worker.
 
 use std::sync::Arc;
 
 use ccstore_core::Sessions;
 
+use crate::readiness::Readiness;
 use crate::store::Store;
 
 /// Shared application state.
@@ -12,4 +13,16 @@ use crate::store::Store;
 pub struct AppState {
     /// Verifies, refreshes and ends sessions.
     pub sessions: Arc<Sessions<Store>>,
+    /// Whether the instance reports itself ready; turned off first at shutdown.
+    pub readiness: Arc<Readiness>,
+}
+
+impl AppState {
+    /// State around `sessions`, ready.
+    pub fn new(sessions: Sessions<Store>) -> Self {
+        Self {
+            sessions: Arc::new(sessions),
+            readiness: Arc::default(),
+        }
+    }
 }

@@ -4,6 +4,7 @@ pub(crate) mod bearer;
 pub(crate) mod body;
 pub(crate) mod docs;
 pub(crate) mod fallback;
+pub(crate) mod health;
 pub(crate) mod logout;
 pub(crate) mod refresh;
 pub(crate) mod responses;

@@ -1,6 +1,7 @@
 //! One access-log line per request: method, path (no query string, no headers: nothing
-//! token-bearing), status and latency, at `info` under the `ccstore::access` target. Hand-written
-//! rather than `from_fn`: it sits on every request.
+//! token-bearing), status and latency, at `info` under the `ccstore::access` target; probes
+//! (`/health/*`), which load balancers send every few seconds, at `debug`. Hand-written rather
+//! than `from_fn`: it sits on every request.
 
 use std::future::{Ready, ready};
 use std::pin::Pin;
@@ -50,8 +51,14 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let line = log::log_enabled!(target: TARGET, log::Level::Info).then(|| {
+        let level = if is_probe(request.path()) {
+            log::Level::Debug
+        } else {
+            log::Level::Info
+        };
+        let line = log::log_enabled!(target: TARGET, level).then(|| {
             (
+                level,
                 request.method().clone(),
                 request.path().to_owned(),
                 Instant::now(),
@@ -64,12 +71,17 @@ where
     }
 }
 
+/// Probes are logged at `debug`: at `info` they would drown the requests that matter.
+fn is_probe(path: &str) -> bool {
+    path.starts_with("/health/")
+}
+
 pin_project! {
     /// The rest of the chain's future; logs its outcome when it completes.
     pub(crate) struct Logged<F> {
         #[pin]
         inner: F,
-        line: Option<(Method, String, Instant)>,
+        line: Option<(log::Level, Method, String, Instant)>,
     }
 }
 
@@ -79,21 +91,23 @@ impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Logged
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let outcome = std::task::ready!(this.inner.poll(cx));
-        if let Some((method, path, started)) = this.line.take() {
+        if let Some((level, method, path, started)) = this.line.take() {
             let status = match &outcome {
                 Ok(response) => response.status(),
                 Err(error) => error.as_response_error().status_code(),
             };
             let micros = started.elapsed().as_micros();
-            crate::logging::access(
-                TARGET,
-                format_args!(
-                    "{method} {path} {} {}.{:03}ms",
-                    status.as_u16(),
-                    micros / 1000,
-                    micros % 1000
-                ),
+            let line = format_args!(
+                "{method} {path} {} {}.{:03}ms",
+                status.as_u16(),
+                micros / 1000,
+                micros % 1000
             );
+            if level == log::Level::Info {
+                crate::logging::access(TARGET, line);
+            } else {
+                log::log!(target: TARGET, level, "{line}");
+            }
         }
         Poll::Ready(outcome)
     }

@@ -134,6 +134,16 @@ impl RedisStore {
     }
 }
 
+impl RedisStore {
+    /// A `PING`, bounded like every other call: what readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut connection = self.connection.clone();
+        self.bounded(redis::cmd("PING").query_async::<String>(&mut connection))
+            .await
+            .map(drop)
+    }
+}
+
 fn session_key(sid: &str) -> String {
     format!("ccstore:{{{sid}}}")
 }

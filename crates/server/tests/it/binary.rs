@@ -216,6 +216,23 @@ impl Running {
         (status, body)
     }
 
+    /// GETs `path` on a new connection; returns the status and the body.
+    fn get(&mut self, path: &str) -> (u16, String) {
+        let mut stream = TcpStream::connect(self.address()).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        let request = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+        (
+            status,
+            response.split_once("\r\n\r\n").unwrap().1.to_owned(),
+        )
+    }
+
     /// Sends SIGTERM and returns every stderr line once the process has exited.
     fn terminate(mut self) -> (bool, Vec<String>) {
         let killed = Command::new("kill")
@@ -356,4 +373,31 @@ fn a_client_trickling_its_headers_is_cut_off_while_others_are_served() {
         "an idle keep-alive connection is closed"
     );
     server.terminate();
+}
+
+#[test]
+fn probes_are_logged_at_debug_and_left_out_of_the_info_log() {
+    for (filter, logged) in [("info", false), ("info,ccstore::access=debug", true)] {
+        let mut server = Running::start(
+            command()
+                .env("CCSTORE_JWT_SECRET", key_text())
+                .env("RUST_LOG", filter),
+        );
+        for path in ["/health/live", "/health/ready"] {
+            let (status, body) = server.get(path);
+            assert_eq!(status, 200, "{path}: {body}");
+        }
+        // A request logged at info after the probes: once its line is out, theirs would be too.
+        let (status, _) = server.refresh("not-a-token");
+        assert_eq!(status, 401);
+        server.line_with("POST /ccstore/v1/refresh 401");
+        let (_, lines) = server.terminate();
+        for path in ["GET /health/live 200", "GET /health/ready 200"] {
+            let line = lines.iter().find(|line| line.contains(path));
+            assert_eq!(line.is_some(), logged, "{filter}: {path} in {lines:#?}");
+            if let Some(line) = line {
+                assert!(line.contains("DEBUG"), "{line}");
+            }
+        }
+    }
 }

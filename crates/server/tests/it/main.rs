@@ -10,6 +10,7 @@
 mod binary;
 mod docs;
 mod errors;
+mod health;
 mod live;
 mod redis;
 mod refresh;

@@ -52,9 +52,7 @@ pub(crate) fn configured_state(
     reuse: ReuseDetection,
     clock: &ManualClock,
 ) -> AppState {
-    AppState {
-        sessions: Arc::new(Sessions::new(tokens(policy, clock), store, reuse)),
-    }
+    AppState::new(Sessions::new(tokens(policy, clock), store, reuse))
 }
 
 /// Application state with the in-process store and the test policy, on `clock`.
