@@ -6,10 +6,14 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::{App, Error, FromRequest, Handler, Resource, Responder, guard, web};
 use utoipa_swagger_ui::{Config, Url};
 
+use std::sync::Arc;
+
 use crate::AppState;
-use crate::handlers::{docs, fallback, health, logout, refresh, verify};
+use crate::handlers::{docs, fallback, health, logout, metrics, refresh, verify};
+use crate::metrics::Metrics;
 use crate::middleware::access_log::AccessLog;
 use crate::middleware::catch_panic::CatchPanic;
+use crate::middleware::request_metrics::RequestMetrics;
 
 /// Largest request body accepted; clients send `{}` or nothing.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -30,12 +34,30 @@ pub const HEALTH_LIVE_PATH: &str = "/health/live";
 /// Path of the readiness probe.
 pub const HEALTH_READY_PATH: &str = "/health/ready";
 
+/// Path of the Prometheus metrics.
+pub const METRICS_PATH: &str = "/metrics";
+
 /// What a resource of a POST operation answers, for `Allow` (RFC 9110 §10.2.1).
 pub const POST_ALLOW: &str = "POST, OPTIONS";
 /// What a resource of a GET operation answers, for `Allow`: HEAD goes with GET (RFC 9110 §9.3.2).
 pub const GET_ALLOW: &str = "GET, HEAD, OPTIONS";
 
-/// The application around `state`.
+/// How the application is put together beyond its state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AppOptions {
+    /// Whether `/metrics` is served here; `false` when a separate metrics listener serves it.
+    pub metrics_route: bool,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            metrics_route: true,
+        }
+    }
+}
+
+/// The application around `state`, with the default options.
 pub fn build_app(
     state: AppState,
 ) -> App<
@@ -47,7 +69,25 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    App::new()
+    build_app_with(state, AppOptions::default())
+}
+
+/// The application around `state`, put together as `options` say.
+pub fn build_app_with(
+    state: AppState,
+    options: AppOptions,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let metrics = state.metrics.clone();
+    let mut app = App::new()
+        .app_data(web::Data::from(metrics.clone()))
         .app_data(web::Data::new(state))
         .service(post_resource(REFRESH_PATH, refresh::refresh))
         .service(post_resource(VERIFY_PATH, verify::verify))
@@ -60,7 +100,31 @@ pub fn build_app(
         .service(
             get_resource("/swagger-ui/{file:.*}", docs::swagger_ui)
                 .app_data(web::Data::new(swagger_ui_config())),
-        )
+        );
+    if options.metrics_route {
+        app = app.service(get_resource(METRICS_PATH, metrics::metrics));
+    }
+    app.default_service(web::to(fallback::not_found))
+        .wrap(CatchPanic)
+        .wrap(RequestMetrics(metrics))
+        .wrap(AccessLog)
+}
+
+/// The application of a separate metrics listener: `/metrics` and nothing else.
+pub fn metrics_app(
+    metrics: Arc<Metrics>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::from(metrics))
+        .service(get_resource(METRICS_PATH, metrics::metrics))
         .default_service(web::to(fallback::not_found))
         .wrap(CatchPanic)
         .wrap(AccessLog)

@@ -123,6 +123,10 @@ pub struct Settings {
     #[arg(long, env = "CCSTORE_KEEP_ALIVE_SECS", default_value_t = 15, global = true,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub keep_alive_secs: u64,
+    /// Address of a separate listener for `GET /metrics` (Prometheus). When set, metrics are served
+    /// only there, not on the main listener; unset, they are served on the main listener.
+    #[arg(long, env = "CCSTORE_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
     /// Most concurrent connections per worker; further ones wait in the listen backlog.
     #[arg(long, env = "CCSTORE_MAX_CONNECTIONS", default_value_t = 25_000, global = true,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -201,6 +205,7 @@ mod tests {
         assert_eq!(cli.settings.reuse_detection, Switch::On);
         assert_eq!(cli.settings.reuse_grace, 30);
         assert!(cli.settings.redis_url.is_none());
+        assert!(cli.settings.metrics_bind.is_none());
         assert!(cli.command.is_none());
     }
 

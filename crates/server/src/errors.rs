@@ -142,6 +142,103 @@ impl ResponseError for ApiError {
     }
 }
 
+/// Why a presented token (or its absence) was not accepted: the `reason` label of
+/// `ccstore_rejected_tokens_total`. Derived from [`TokenError`] in [`ApiError::rejection`], next
+/// to its HTTP status, so that the two never disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// No Bearer credential.
+    Missing,
+    /// Not a well-formed JWT.
+    Malformed,
+    /// Signed with another algorithm than HS256, or none.
+    UnsupportedAlgorithm,
+    /// Forged: the signature does not match the key.
+    BadSignature,
+    /// A required claim is absent.
+    MissingClaim,
+    /// Another issuer.
+    WrongIssuer,
+    /// `exp` has passed.
+    Expired,
+    /// `nbf` is in the future.
+    NotYetValid,
+    /// The session reached its absolute lifetime.
+    SessionLifetime,
+    /// The session was ended by a logout or a replay.
+    Revoked,
+    /// A token refreshed before, presented again after the grace window.
+    Replayed,
+    /// The session store did not answer: the token could not be checked (fail closed).
+    StoreUnavailable,
+}
+
+impl Rejection {
+    /// Every reason, each at its [`index`](Self::index).
+    pub const ALL: [Self; 12] = [
+        Self::Missing,
+        Self::Malformed,
+        Self::UnsupportedAlgorithm,
+        Self::BadSignature,
+        Self::MissingClaim,
+        Self::WrongIssuer,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::SessionLifetime,
+        Self::Revoked,
+        Self::Replayed,
+        Self::StoreUnavailable,
+    ];
+
+    /// Position in [`ALL`](Self::ALL).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Malformed => "malformed",
+            Self::UnsupportedAlgorithm => "unsupported_algorithm",
+            Self::BadSignature => "bad_signature",
+            Self::MissingClaim => "missing_claim",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::SessionLifetime => "session_lifetime",
+            Self::Revoked => "revoked",
+            Self::Replayed => "replayed",
+            Self::StoreUnavailable => "store_unavailable",
+        }
+    }
+}
+
+impl ApiError {
+    /// Why a token was not accepted, when this error is a token's refusal. A signing failure is
+    /// the server's fault, not the token's, and counts only as a 500.
+    pub fn rejection(&self) -> Option<Rejection> {
+        let Self::Token(error) = self else {
+            return None;
+        };
+        Some(match error {
+            TokenError::Missing => Rejection::Missing,
+            TokenError::Malformed => Rejection::Malformed,
+            TokenError::UnsupportedAlgorithm => Rejection::UnsupportedAlgorithm,
+            TokenError::BadSignature => Rejection::BadSignature,
+            TokenError::MissingClaim(_) => Rejection::MissingClaim,
+            TokenError::WrongIssuer => Rejection::WrongIssuer,
+            TokenError::Expired => Rejection::Expired,
+            TokenError::NotYetValid => Rejection::NotYetValid,
+            TokenError::SessionLifetimeReached => Rejection::SessionLifetime,
+            TokenError::Revoked => Rejection::Revoked,
+            TokenError::Replayed => Rejection::Replayed,
+            TokenError::StoreUnavailable => Rejection::StoreUnavailable,
+            TokenError::Signing => return None,
+        })
+    }
+}
+
 /// Token responses and errors must not be cached (RFC 6749 §5.1).
 pub(crate) fn no_store(response: &mut HttpResponseBuilder) {
     response

@@ -8,11 +8,13 @@ pub mod docs;
 pub mod errors;
 mod handlers;
 pub mod logging;
+pub mod metrics;
 mod middleware;
 pub mod readiness;
+pub mod route;
 pub mod startup;
 pub mod state;
 pub mod store;
 
-pub use app::build_app;
+pub use app::{AppOptions, build_app, build_app_with, metrics_app};
 pub use state::AppState;

@@ -16,7 +16,7 @@ use thiserror::Error;
 
 use crate::config::{Settings, Switch};
 use crate::store::{RedisStore, Store};
-use crate::{AppState, build_app};
+use crate::{AppOptions, AppState, build_app_with, metrics_app};
 
 /// Why the server could not start or mint.
 #[derive(Debug, Error)]
@@ -173,17 +173,17 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
         .workers
         .or_else(|| std::thread::available_parallelism().ok())
         .map_or(1, std::num::NonZeroUsize::get);
-    let serve_error = |source| StartupError::Serve {
-        bind: settings.bind.clone(),
-        source,
+    let metrics = state.metrics.clone();
+    let options = AppOptions {
+        metrics_route: settings.metrics_bind.is_none(),
     };
-    let server = HttpServer::new(move || build_app(state.clone()))
+    let server = HttpServer::new(move || build_app_with(state.clone(), options))
         .workers(workers)
         .client_request_timeout(Duration::from_millis(settings.client_request_timeout_ms))
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))
         .max_connections(usize::try_from(settings.max_connections).unwrap_or(usize::MAX))
         .bind(&settings.bind)
-        .map_err(serve_error)?;
+        .map_err(|source| serve_error(&settings.bind, source))?;
     for address in server.addrs() {
         log::info!(
             "ccstore listening on http://{address} with {workers} workers, issuer {}",
@@ -193,7 +193,36 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
             announce_development_mode(&address.to_string(), token, settings.token_ttl);
         }
     }
-    server.run().await.map_err(serve_error)
+    let metrics_server = match &settings.metrics_bind {
+        Some(bind) => {
+            let metrics_server = HttpServer::new(move || metrics_app(metrics.clone()))
+                .workers(1)
+                .bind(bind)
+                .map_err(|source| serve_error(bind, source))?;
+            for address in metrics_server.addrs() {
+                log::info!("metrics listening on http://{address} (GET /metrics only)");
+            }
+            Some(metrics_server.run())
+        }
+        None => None,
+    };
+    let main = server.run();
+    let Some(metrics_server) = metrics_server else {
+        return main
+            .await
+            .map_err(|source| serve_error(&settings.bind, source));
+    };
+    let (main_outcome, metrics_outcome) = futures_util::future::join(main, metrics_server).await;
+    main_outcome.map_err(|source| serve_error(&settings.bind, source))?;
+    metrics_outcome
+        .map_err(|source| serve_error(&settings.metrics_bind.unwrap_or_default(), source))
+}
+
+fn serve_error(bind: &str, source: io::Error) -> StartupError {
+    StartupError::Serve {
+        bind: bind.to_owned(),
+        source,
+    }
 }
 
 fn announce_development_mode(address: &str, token: &str, ttl: u64) {

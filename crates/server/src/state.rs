@@ -1,10 +1,11 @@
 //! What every handler shares: the session rules over the token service and the configured store,
-//! and the instance's readiness, built once at start-up and shared by every worker.
+//! the instance's readiness and its metrics, built once at start-up and shared by every worker.
 
 use std::sync::Arc;
 
 use ccstore_core::Sessions;
 
+use crate::metrics::Metrics;
 use crate::readiness::Readiness;
 use crate::store::Store;
 
@@ -15,12 +16,15 @@ pub struct AppState {
     pub sessions: Arc<Sessions<Store>>,
     /// Whether the instance reports itself ready; turned off first at shutdown.
     pub readiness: Arc<Readiness>,
+    /// What `/metrics` reports.
+    pub metrics: Arc<Metrics>,
 }
 
 impl AppState {
-    /// State around `sessions`, ready.
+    /// State around `sessions`, ready, with fresh metrics.
     pub fn new(sessions: Sessions<Store>) -> Self {
         Self {
+            metrics: Arc::new(Metrics::new(sessions.store())),
             sessions: Arc::new(sessions),
             readiness: Arc::default(),
         }

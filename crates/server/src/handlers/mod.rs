@@ -6,6 +6,7 @@ pub(crate) mod docs;
 pub(crate) mod fallback;
 pub(crate) mod health;
 pub(crate) mod logout;
+pub(crate) mod metrics;
 pub(crate) mod refresh;
 pub(crate) mod responses;
 pub(crate) mod verify;

@@ -1,6 +1,6 @@
 //! One access-log line per request: method, path (no query string, no headers: nothing
-//! token-bearing), status and latency, at `info` under the `ccstore::access` target; probes
-//! (`/health/*`), which load balancers send every few seconds, at `debug`. Hand-written rather
+//! token-bearing), status and latency, at `info` under the `ccstore::access` target; probes and
+//! scrapes (`/health/*`, `/metrics`), which machines send every few seconds, at `debug`. Hand-written rather
 //! than `from_fn`: it sits on every request.
 
 use std::future::{Ready, ready};
@@ -12,6 +12,8 @@ use actix_web::Error;
 use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
 use actix_web::http::Method;
 use pin_project_lite::pin_project;
+
+use crate::route::Route;
 
 const TARGET: &str = "ccstore::access";
 
@@ -51,7 +53,7 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let level = if is_probe(request.path()) {
+        let level = if Route::of(request.match_info().as_str()).is_probe() {
             log::Level::Debug
         } else {
             log::Level::Info
@@ -69,11 +71,6 @@ where
             line,
         }
     }
-}
-
-/// Probes are logged at `debug`: at `info` they would drown the requests that matter.
-fn is_probe(path: &str) -> bool {
-    path.starts_with("/health/")
 }
 
 pin_project! {

@@ -50,6 +50,7 @@ fn help_lists_every_setting_and_never_shows_the_secret() {
         "CCSTORE_CLIENT_REQUEST_TIMEOUT_MS",
         "CCSTORE_KEEP_ALIVE_SECS",
         "CCSTORE_MAX_CONNECTIONS",
+        "CCSTORE_METRICS_BIND",
     ] {
         assert!(help.contains(variable), "{variable} missing from --help");
     }
@@ -187,7 +188,12 @@ impl Running {
     }
 
     fn address(&mut self) -> String {
-        let line = self.line_with("listening on http://");
+        self.address_of("ccstore listening on http://")
+    }
+
+    /// The `host:port` a log line containing `announcement` gives.
+    fn address_of(&mut self, announcement: &str) -> String {
+        let line = self.line_with(announcement);
         let rest = line.split("http://").nth(1).unwrap();
         rest.split_whitespace().next().unwrap().to_owned()
     }
@@ -218,19 +224,8 @@ impl Running {
 
     /// GETs `path` on a new connection; returns the status and the body.
     fn get(&mut self, path: &str) -> (u16, String) {
-        let mut stream = TcpStream::connect(self.address()).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .unwrap();
-        let request = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).unwrap();
-        let mut response = String::new();
-        stream.read_to_string(&mut response).unwrap();
-        let status = response.split(' ').nth(1).unwrap().parse().unwrap();
-        (
-            status,
-            response.split_once("\r\n\r\n").unwrap().1.to_owned(),
-        )
+        let address = self.address();
+        get(&address, path)
     }
 
     /// Sends SIGTERM and returns every stderr line once the process has exited.
@@ -400,4 +395,55 @@ fn probes_are_logged_at_debug_and_left_out_of_the_info_log() {
             }
         }
     }
+}
+
+/// GETs `path` from `address` on a new connection; returns the status and the body.
+fn get(address: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    (
+        status,
+        response.split_once("\r\n\r\n").unwrap().1.to_owned(),
+    )
+}
+
+#[test]
+fn with_a_metrics_bind_metrics_are_served_there_only_and_count_the_main_listeners_requests() {
+    let mut server = Running::start(
+        command()
+            .env("CCSTORE_JWT_SECRET", key_text())
+            .env("CCSTORE_METRICS_BIND", "127.0.0.1:0"),
+    );
+    let metrics_address = server.address_of("metrics listening on http://");
+    assert_ne!(metrics_address, server.address());
+    let (status, body) = server.get("/metrics");
+    assert_eq!(status, 404, "the main listener serves /metrics: {body}");
+    let (status, _) = server.refresh("not-a-token");
+    assert_eq!(status, 401);
+
+    let (status, text) = get(&metrics_address, "/metrics");
+    assert_eq!(status, 200, "{text}");
+    let count = |route: &str, status: &str| {
+        crate::metrics::sample(
+            &text,
+            "ccstore_http_requests_total",
+            &[("route", route), ("status", status)],
+        )
+    };
+    assert_eq!(count("/ccstore/v1/refresh", "401"), 1, "{text}");
+    assert_eq!(count("/metrics", "404"), 1, "{text}");
+    let (status, body) = get(&metrics_address, "/ccstore/v1/refresh");
+    assert_eq!(
+        status, 404,
+        "the metrics listener serves only /metrics: {body}"
+    );
+    let (exited_cleanly, lines) = server.terminate();
+    assert!(exited_cleanly, "{lines:#?}");
 }

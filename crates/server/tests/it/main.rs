@@ -12,6 +12,7 @@ mod docs;
 mod errors;
 mod health;
 mod live;
+mod metrics;
 mod redis;
 mod refresh;
 mod sessions;

@@ -18,6 +18,7 @@ use ccstore_server::store::{RedisStore, Store};
 use futures_util::future::join_all;
 use serde_json::Value;
 
+use crate::metrics::{sample, scrape};
 use crate::support::{
     GRACE, NOW, access_token, header, policy, post_with, send, shopper_token, state_with,
 };
@@ -322,6 +323,20 @@ async fn redis_down_is_a_prompt_503_with_retry_after_and_service_resumes_when_it
         let body: Value = test::read_body_json(response).await;
         crate::support::assert_error_model(&body, 503);
     }
+    // One failed store call per request, each counted as an error or a timeout, and each
+    // request's token counted as unchecked.
+    let text = scrape(&app).await;
+    let failures = sample(&text, "ccstore_store_errors_total", &[("kind", "error")])
+        + sample(&text, "ccstore_store_errors_total", &[("kind", "timeout")]);
+    assert_eq!(failures, 3, "{text}");
+    assert_eq!(
+        sample(
+            &text,
+            "ccstore_rejected_tokens_total",
+            &[("reason", "store_unavailable")]
+        ),
+        3
+    );
 
     redis.restart();
     let started = Instant::now();
