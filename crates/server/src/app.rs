@@ -9,10 +9,12 @@ use utoipa_swagger_ui::{Config, Url};
 use std::sync::Arc;
 
 use crate::AppState;
+use crate::cors;
 use crate::handlers::{docs, fallback, health, logout, metrics, refresh, verify};
 use crate::metrics::Metrics;
 use crate::middleware::access_log::AccessLog;
 use crate::middleware::catch_panic::CatchPanic;
+use crate::middleware::cors_refusals::CorsRefusals;
 use crate::middleware::request_metrics::RequestMetrics;
 
 /// Largest request body accepted; clients send `{}` or nothing.
@@ -43,16 +45,20 @@ pub const POST_ALLOW: &str = "POST, OPTIONS";
 pub const GET_ALLOW: &str = "GET, HEAD, OPTIONS";
 
 /// How the application is put together beyond its state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppOptions {
     /// Whether `/metrics` is served here; `false` when a separate metrics listener serves it.
     pub metrics_route: bool,
+    /// The exact origins browsers may call from (checked by [`crate::cors::check_origins`]);
+    /// none turns CORS off.
+    pub cors_origins: Arc<[String]>,
 }
 
 impl Default for AppOptions {
     fn default() -> Self {
         Self {
             metrics_route: true,
+            cors_origins: Arc::new([]),
         }
     }
 }
@@ -69,21 +75,21 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    build_app_with(state, AppOptions::default())
+    build_app_with(state, &AppOptions::default())
 }
 
 /// The application around `state`, put together as `options` say.
 pub fn build_app_with(
     state: AppState,
-    options: AppOptions,
+    options: &AppOptions,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
         Config = (),
-        Response = ServiceResponse<impl MessageBody>,
+        Response = ServiceResponse<impl MessageBody + use<>>,
         Error = Error,
         InitError = (),
-    >,
+    > + use<>,
 > {
     let metrics = state.metrics.clone();
     let mut app = App::new()
@@ -106,6 +112,8 @@ pub fn build_app_with(
     }
     app.default_service(web::to(fallback::not_found))
         .wrap(CatchPanic)
+        .wrap(cors::middleware(&options.cors_origins))
+        .wrap(CorsRefusals)
         .wrap(RequestMetrics(metrics))
         .wrap(AccessLog)
 }

@@ -127,6 +127,16 @@ pub struct Settings {
     /// only there, not on the main listener; unset, they are served on the main listener.
     #[arg(long, env = "CCSTORE_METRICS_BIND", global = true)]
     pub metrics_bind: Option<String>,
+    /// Exact origins (`https://shop.example`, comma-separated) from which browsers may call the
+    /// API (CORS: GET and POST, the Authorization and Content-Type headers). None: no CORS header
+    /// is sent.
+    #[arg(
+        long,
+        env = "CCSTORE_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
     /// Most concurrent connections per worker; further ones wait in the listen backlog.
     #[arg(long, env = "CCSTORE_MAX_CONNECTIONS", default_value_t = 25_000, global = true,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -206,7 +216,22 @@ mod tests {
         assert_eq!(cli.settings.reuse_grace, 30);
         assert!(cli.settings.redis_url.is_none());
         assert!(cli.settings.metrics_bind.is_none());
+        assert!(cli.settings.cors_origins.is_empty());
         assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_list() {
+        let cli = Cli::try_parse_from([
+            "ccstore-server",
+            "--cors-origins",
+            "https://a.example,http://localhost:3000",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.settings.cors_origins,
+            ["https://a.example", "http://localhost:3000"]
+        );
     }
 
     #[test]

@@ -37,6 +37,8 @@ pub enum ApiError {
     Panic,
     /// The instance cannot do its job now (readiness).
     NotReady(NotReady),
+    /// A CORS preflight asked for an origin, method or header that is not allowed; says which.
+    CorsRefused(String),
 }
 
 impl ApiError {
@@ -61,6 +63,7 @@ impl ApiError {
             }
             Self::Token(error @ TokenError::StoreUnavailable) => (None, Some(error.to_string())),
             Self::NotReady(reason) => (None, Some(reason.to_string())),
+            Self::CorsRefused(refusal) => (None, Some(refusal.clone())),
             _ => (None, None),
         };
         ErrorModel {
@@ -118,6 +121,7 @@ impl ResponseError for ApiError {
             Self::Token(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::CorsRefused(_) => StatusCode::BAD_REQUEST,
             Self::Status(status) => *status,
         }
     }

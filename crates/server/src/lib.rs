@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod config;
+pub mod cors;
 pub mod docs;
 pub mod errors;
 mod handlers;

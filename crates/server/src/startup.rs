@@ -49,6 +49,9 @@ pub enum StartupError {
     /// The Redis URL is unusable.
     #[error("CCSTORE_REDIS_URL is not a usable Redis URL: {0}")]
     Redis(String),
+    /// A CORS origin is not an exact origin.
+    #[error("CCSTORE_CORS_ORIGINS: {0}")]
+    CorsOrigin(String),
     /// The listener failed.
     #[error("cannot serve on {bind}: {source}")]
     Serve {
@@ -149,6 +152,7 @@ pub fn mint(
 
 /// Serves until SIGTERM (graceful) or SIGINT.
 pub async fn serve(settings: Settings) -> Result<(), StartupError> {
+    crate::cors::check_origins(&settings.cors_origins).map_err(StartupError::CorsOrigin)?;
     let key = SigningKey::load(&settings)?;
     let development = matches!(key, SigningKey::Development(_));
     let (SigningKey::Configured(key) | SigningKey::Development(key)) = key;
@@ -176,8 +180,9 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     let metrics = state.metrics.clone();
     let options = AppOptions {
         metrics_route: settings.metrics_bind.is_none(),
+        cors_origins: settings.cors_origins.clone().into(),
     };
-    let server = HttpServer::new(move || build_app_with(state.clone(), options))
+    let server = HttpServer::new(move || build_app_with(state.clone(), &options))
         .workers(workers)
         .client_request_timeout(Duration::from_millis(settings.client_request_timeout_ms))
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))

@@ -1,6 +1,7 @@
-//! Middleware on every request: the access log, the metrics, and the panic guard that keeps the
-//! error contract when a handler fails unexpectedly.
+//! Middleware on every request: the access log, the metrics, and the guards that keep the error
+//! contract when a handler panics or CORS refuses a preflight.
 
 pub(crate) mod access_log;
 pub(crate) mod catch_panic;
+pub(crate) mod cors_refusals;
 pub(crate) mod request_metrics;

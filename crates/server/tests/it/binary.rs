@@ -51,6 +51,7 @@ fn help_lists_every_setting_and_never_shows_the_secret() {
         "CCSTORE_KEEP_ALIVE_SECS",
         "CCSTORE_MAX_CONNECTIONS",
         "CCSTORE_METRICS_BIND",
+        "CCSTORE_CORS_ORIGINS",
     ] {
         assert!(help.contains(variable), "{variable} missing from --help");
     }
@@ -68,6 +69,23 @@ fn a_key_shorter_than_32_bytes_is_refused_at_start() {
     assert!(
         !stderr.contains("too-short-a-key"),
         "the key is logged: {stderr}"
+    );
+}
+
+#[test]
+fn a_cors_origin_that_is_not_exact_is_refused_at_start() {
+    let output = run(command()
+        .env("CCSTORE_JWT_SECRET", key_text())
+        .env("CCSTORE_BIND", "127.0.0.1:0")
+        .env(
+            "CCSTORE_CORS_ORIGINS",
+            "https://shop.example,https://*.example",
+        ));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("CCSTORE_CORS_ORIGINS: `https://*.example` is not an exact origin"),
+        "{stderr}"
     );
 }
 

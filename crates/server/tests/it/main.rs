@@ -8,6 +8,7 @@
 )]
 
 mod binary;
+mod cors;
 mod docs;
 mod errors;
 mod health;
