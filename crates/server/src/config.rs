@@ -137,6 +137,16 @@ pub struct Settings {
         global = true
     )]
     pub cors_origins: Vec<String>,
+    /// Seconds the requests in flight get to finish after a shutdown signal (SIGTERM, SIGINT)
+    /// once the listeners are closed; then the workers are stopped anyway.
+    #[arg(long, env = "CCSTORE_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_timeout_secs: u64,
+    /// Milliseconds between a shutdown signal and the listeners closing, while `/health/ready`
+    /// already answers 503, so that load balancers stop sending traffic first. 0: close at once.
+    #[arg(long, env = "CCSTORE_SHUTDOWN_DELAY_MS", default_value_t = 0, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub shutdown_delay_ms: u64,
     /// Most concurrent connections per worker; further ones wait in the listen backlog.
     #[arg(long, env = "CCSTORE_MAX_CONNECTIONS", default_value_t = 25_000, global = true,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -217,6 +227,8 @@ mod tests {
         assert!(cli.settings.redis_url.is_none());
         assert!(cli.settings.metrics_bind.is_none());
         assert!(cli.settings.cors_origins.is_empty());
+        assert_eq!(cli.settings.shutdown_timeout_secs, 30);
+        assert_eq!(cli.settings.shutdown_delay_ms, 0);
         assert!(cli.command.is_none());
     }
 

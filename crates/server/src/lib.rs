@@ -13,6 +13,7 @@ pub mod metrics;
 mod middleware;
 pub mod readiness;
 pub mod route;
+pub mod shutdown;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,10 +12,12 @@ use ccstore_core::{
     HmacKey, KeyError, MemoryStore, ReuseDetection, Sessions, SystemClock, TokenError, TokenPolicy,
     TokenService,
 };
+use futures_util::future::{Either, join_all, select};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::config::{Settings, Switch};
+use crate::shutdown::{self, Plan, Signals};
 use crate::store::{RedisStore, Store};
 use crate::{AppOptions, AppState, build_app_with, metrics_app};
 
@@ -52,6 +55,9 @@ pub enum StartupError {
     /// A CORS origin is not an exact origin.
     #[error("CCSTORE_CORS_ORIGINS: {0}")]
     CorsOrigin(String),
+    /// SIGTERM or SIGINT could not be taken over.
+    #[error("cannot listen for shutdown signals: {0}")]
+    Signals(io::Error),
     /// The listener failed.
     #[error("cannot serve on {bind}: {source}")]
     Serve {
@@ -150,7 +156,7 @@ pub fn mint(
     Ok(token_service(settings, key).mint(sub, claims)?.token)
 }
 
-/// Serves until SIGTERM (graceful) or SIGINT.
+/// Serves until SIGTERM or SIGINT, then shuts down gracefully (see [`shutdown`]).
 pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     crate::cors::check_origins(&settings.cors_origins).map_err(StartupError::CorsOrigin)?;
     let key = SigningKey::load(&settings)?;
@@ -178,6 +184,7 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
         .or_else(|| std::thread::available_parallelism().ok())
         .map_or(1, std::num::NonZeroUsize::get);
     let metrics = state.metrics.clone();
+    let readiness = state.readiness.clone();
     let options = AppOptions {
         metrics_route: settings.metrics_bind.is_none(),
         cors_origins: settings.cors_origins.clone().into(),
@@ -187,6 +194,8 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
         .client_request_timeout(Duration::from_millis(settings.client_request_timeout_ms))
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))
         .max_connections(usize::try_from(settings.max_connections).unwrap_or(usize::MAX))
+        .shutdown_timeout(settings.shutdown_timeout_secs)
+        .disable_signals()
         .bind(&settings.bind)
         .map_err(|source| serve_error(&settings.bind, source))?;
     for address in server.addrs() {
@@ -198,29 +207,33 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
             announce_development_mode(&address.to_string(), token, settings.token_ttl);
         }
     }
-    let metrics_server = match &settings.metrics_bind {
-        Some(bind) => {
-            let metrics_server = HttpServer::new(move || metrics_app(metrics.clone()))
-                .workers(1)
-                .bind(bind)
-                .map_err(|source| serve_error(bind, source))?;
-            for address in metrics_server.addrs() {
-                log::info!("metrics listening on http://{address} (GET /metrics only)");
-            }
-            Some(metrics_server.run())
+    let mut servers = vec![(settings.bind.clone(), server.run())];
+    if let Some(bind) = &settings.metrics_bind {
+        let metrics_server = HttpServer::new(move || metrics_app(metrics.clone()))
+            .workers(1)
+            .shutdown_timeout(settings.shutdown_timeout_secs)
+            .disable_signals()
+            .bind(bind)
+            .map_err(|source| serve_error(bind, source))?;
+        for address in metrics_server.addrs() {
+            log::info!("metrics listening on http://{address} (GET /metrics only)");
         }
-        None => None,
+        servers.push((bind.clone(), metrics_server.run()));
+    }
+    let signals = Signals::install().map_err(StartupError::Signals)?;
+    let plan = Plan {
+        delay: Duration::from_millis(settings.shutdown_delay_ms),
+        timeout: Duration::from_secs(settings.shutdown_timeout_secs),
     };
-    let main = server.run();
-    let Some(metrics_server) = metrics_server else {
-        return main
-            .await
-            .map_err(|source| serve_error(&settings.bind, source));
-    };
-    let (main_outcome, metrics_outcome) = futures_util::future::join(main, metrics_server).await;
-    main_outcome.map_err(|source| serve_error(&settings.bind, source))?;
-    metrics_outcome
-        .map_err(|source| serve_error(&settings.metrics_bind.unwrap_or_default(), source))
+    let handles = servers.iter().map(|(_, server)| server.handle()).collect();
+    let stopped = join_all(servers.into_iter().map(|(bind, server)| async move {
+        server.await.map_err(|source| serve_error(&bind, source))
+    }));
+    let forced = shutdown::on_signal(signals, readiness, plan, handles);
+    match select(pin!(stopped), pin!(forced)).await {
+        Either::Left((outcomes, _)) => outcomes.into_iter().collect(),
+        Either::Right(((), _)) => Ok(()),
+    }
 }
 
 fn serve_error(bind: &str, source: io::Error) -> StartupError {

@@ -52,6 +52,8 @@ fn help_lists_every_setting_and_never_shows_the_secret() {
         "CCSTORE_MAX_CONNECTIONS",
         "CCSTORE_METRICS_BIND",
         "CCSTORE_CORS_ORIGINS",
+        "CCSTORE_SHUTDOWN_TIMEOUT_SECS",
+        "CCSTORE_SHUTDOWN_DELAY_MS",
     ] {
         assert!(help.contains(variable), "{variable} missing from --help");
     }
@@ -247,12 +249,22 @@ impl Running {
     }
 
     /// Sends SIGTERM and returns every stderr line once the process has exited.
-    fn terminate(mut self) -> (bool, Vec<String>) {
+    fn terminate(self) -> (bool, Vec<String>) {
+        self.send_sigterm();
+        self.wait()
+    }
+
+    /// Sends SIGTERM without waiting for anything.
+    fn send_sigterm(&self) {
         let killed = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(killed.success());
+    }
+
+    /// Waits for the process to exit; returns whether it succeeded and every stderr line.
+    fn wait(mut self) -> (bool, Vec<String>) {
         let status = self.child.wait().unwrap();
         self.seen.extend(self.lines.iter());
         (status.success(), self.seen)
@@ -464,4 +476,102 @@ fn with_a_metrics_bind_metrics_are_served_there_only_and_count_the_main_listener
     );
     let (exited_cleanly, lines) = server.terminate();
     assert!(exited_cleanly, "{lines:#?}");
+}
+
+/// A token minted by the binary for `sub`.
+fn minted(sub: &str) -> String {
+    let output = run(command()
+        .env("CCSTORE_JWT_SECRET", key_text())
+        .args(["token", "--sub", sub]));
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// Reads from `stream` until `needle` has arrived; returns everything read.
+fn read_until(stream: &mut TcpStream, needle: &str) -> String {
+    let mut seen = Vec::new();
+    let mut byte = [0_u8; 1];
+    while !String::from_utf8_lossy(&seen).contains(needle) {
+        let read = stream.read(&mut byte).unwrap();
+        assert_eq!(
+            read,
+            1,
+            "closed before {needle:?}: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.push(byte[0]);
+    }
+    String::from_utf8(seen).unwrap()
+}
+
+#[test]
+fn on_sigterm_a_refresh_in_flight_completes_before_the_process_exits() {
+    let token = minted("9");
+    let mut server = Running::start(command().env("CCSTORE_JWT_SECRET", key_text()));
+    let mut in_flight = TcpStream::connect(server.address()).unwrap();
+    in_flight
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    // The headers only: the server answers 100 Continue once it has started the request, and
+    // then waits for the body.
+    let head = format!(
+        "POST /ccstore/v1/refresh HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"
+    );
+    in_flight.write_all(head.as_bytes()).unwrap();
+    read_until(&mut in_flight, "100 Continue\r\n\r\n");
+
+    server.send_sigterm();
+    server.line_with("SIGTERM received: not ready");
+    server.line_with("listeners closed; finishing the requests in flight");
+    in_flight.write_all(b"{}").unwrap();
+    let mut response = String::new();
+    in_flight.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let body: Value = serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap();
+    assert_eq!(
+        claims_of(body["access_token"].as_str().unwrap())["sub"],
+        "9"
+    );
+
+    let (exited_cleanly, lines) = server.wait();
+    assert!(exited_cleanly, "{lines:#?}");
+}
+
+#[test]
+fn during_the_shutdown_delay_ready_is_503_while_requests_are_still_served_and_a_second_signal_stops_at_once()
+ {
+    let token = minted("10");
+    let mut server = Running::start(
+        command()
+            .env("CCSTORE_JWT_SECRET", key_text())
+            .env("CCSTORE_SHUTDOWN_DELAY_MS", "120000"),
+    );
+    let (status, body) = server.get("/health/ready");
+    assert_eq!(status, 200, "{body}");
+
+    server.send_sigterm();
+    let announced = server.line_with("SIGTERM received: not ready");
+    assert!(announced.contains("close in 120000 ms"), "{announced}");
+    let (status, body) = server.get("/health/ready");
+    assert_eq!(status, 503, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    crate::support::assert_error_model(&body, 503);
+    assert_eq!(body["devMessage"], "the server is shutting down");
+    assert_eq!(server.get("/health/live").0, 200);
+    let (status, body) = server.refresh(&token);
+    assert_eq!(status, 200, "still served during the delay: {body}");
+
+    let signalled = std::time::Instant::now();
+    server.send_sigterm();
+    let (_, lines) = server.wait();
+    assert!(
+        signalled.elapsed() < Duration::from_secs(30),
+        "the second signal did not stop the server: {lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("SIGTERM received again")),
+        "{lines:#?}"
+    );
 }
