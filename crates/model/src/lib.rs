@@ -3,9 +3,11 @@
 //! documented contract.
 
 mod error_model;
+mod health;
 mod refresh;
 mod session;
 
 pub use error_model::{ErrorItem, ErrorModel};
+pub use health::{HEALTH_OK, HealthStatus};
 pub use refresh::{RefreshRequest, RefreshResponse, TOKEN_TYPE_BEARER};
 pub use session::{LogoutRequest, LogoutResponse, VerifyRequest, VerifyResponse};

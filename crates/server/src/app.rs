@@ -3,15 +3,21 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, Error, FromRequest, Handler, Resource, Responder, Route, web};
+use actix_web::{App, Error, FromRequest, Handler, Resource, Responder, guard, web};
 use utoipa_swagger_ui::{Config, Url};
 
+use std::sync::Arc;
+
 use crate::AppState;
-use crate::handlers::{docs, fallback, logout, refresh, verify};
+use crate::cors;
+use crate::handlers::{docs, fallback, health, logout, metrics, refresh, verify};
+use crate::metrics::Metrics;
 use crate::middleware::access_log::AccessLog;
 use crate::middleware::catch_panic::CatchPanic;
+use crate::middleware::cors_refusals::CorsRefusals;
 use crate::middleware::header_limit::HeaderLimit;
 use crate::middleware::request_id::AssignRequestId;
+use crate::middleware::request_metrics::RequestMetrics;
 
 /// Path of the refresh operation.
 pub const REFRESH_PATH: &str = "/ccstore/v1/refresh";
@@ -24,7 +30,39 @@ pub const OPENAPI_31_PATH: &str = "/openapi.json";
 /// Path of the committed OpenAPI 3.0.3 document.
 pub const OPENAPI_30_PATH: &str = "/openapi-3.0.json";
 
-/// The application around `state`.
+/// Path of the liveness probe.
+pub const HEALTH_LIVE_PATH: &str = "/health/live";
+/// Path of the readiness probe.
+pub const HEALTH_READY_PATH: &str = "/health/ready";
+
+/// Path of the Prometheus metrics.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// What a resource of a POST operation answers, for `Allow` (RFC 9110 §10.2.1).
+pub const POST_ALLOW: &str = "POST, OPTIONS";
+/// What a resource of a GET operation answers, for `Allow`: HEAD goes with GET (RFC 9110 §9.3.2).
+pub const GET_ALLOW: &str = "GET, HEAD, OPTIONS";
+
+/// How the application is put together beyond its state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppOptions {
+    /// Whether `/metrics` is served here; `false` when a separate metrics listener serves it.
+    pub metrics_route: bool,
+    /// The exact origins browsers may call from (checked by [`crate::cors::check_origins`]);
+    /// none turns CORS off.
+    pub cors_origins: Arc<[String]>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            metrics_route: true,
+            cors_origins: Arc::new([]),
+        }
+    }
+}
+
+/// The application around `state`, with the default options.
 pub fn build_app(
     state: AppState,
 ) -> App<
@@ -36,40 +74,104 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    build_app_with(state, &AppOptions::default())
+}
+
+/// The application around `state`, put together as `options` say.
+pub fn build_app_with(
+    state: AppState,
+    options: &AppOptions,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody + use<>>,
+        Error = Error,
+        InitError = (),
+    > + use<>,
+> {
+    let metrics = state.metrics.clone();
     let header_limit = HeaderLimit {
         max_bytes: state.limits.max_header_bytes,
     };
-    App::new()
+    let mut app = App::new()
+        .app_data(web::Data::from(metrics.clone()))
         .app_data(web::Data::new(state))
-        .service(only(REFRESH_PATH, web::post(), "POST", refresh::refresh))
-        .service(only(VERIFY_PATH, web::post(), "POST", verify::verify))
-        .service(only(LOGOUT_PATH, web::post(), "POST", logout::logout))
-        .service(only(OPENAPI_31_PATH, web::get(), "GET", docs::openapi_31))
-        .service(only(OPENAPI_30_PATH, web::get(), "GET", docs::openapi_30))
+        .service(post_resource(REFRESH_PATH, refresh::refresh))
+        .service(post_resource(VERIFY_PATH, verify::verify))
+        .service(post_resource(LOGOUT_PATH, logout::logout))
+        .service(get_resource(OPENAPI_31_PATH, docs::openapi_31))
+        .service(get_resource(OPENAPI_30_PATH, docs::openapi_30))
+        .service(get_resource(HEALTH_LIVE_PATH, health::live))
+        .service(get_resource(HEALTH_READY_PATH, health::ready))
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(
-            web::resource("/swagger-ui/{file:.*}")
-                .app_data(web::Data::new(swagger_ui_config()))
-                .route(web::get().to(docs::swagger_ui))
-                .default_service(fallback::method_not_allowed("GET")),
-        )
-        .default_service(web::to(fallback::not_found))
+            get_resource("/swagger-ui/{file:.*}", docs::swagger_ui)
+                .app_data(web::Data::new(swagger_ui_config())),
+        );
+    if options.metrics_route {
+        app = app.service(get_resource(METRICS_PATH, metrics::metrics));
+    }
+    app.default_service(web::to(fallback::not_found))
         .wrap(header_limit)
+        .wrap(CatchPanic)
+        .wrap(cors::middleware(&options.cors_origins))
+        .wrap(CorsRefusals)
+        .wrap(RequestMetrics(metrics))
+        .wrap(AccessLog)
+        .wrap(AssignRequestId)
+}
+
+/// The application of a separate metrics listener: `/metrics` and nothing else.
+pub fn metrics_app(
+    metrics: Arc<Metrics>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(web::Data::from(metrics))
+        .service(get_resource(METRICS_PATH, metrics::metrics))
+        .default_service(web::to(fallback::not_found))
         .wrap(CatchPanic)
         .wrap(AccessLog)
         .wrap(AssignRequestId)
 }
 
-/// `path` answering `route` with `handler`, and every other method with 405 and `Allow: allow`.
-fn only<F, Args>(path: &str, route: Route, allow: &'static str, handler: F) -> Resource
+/// `path` answering POST with `handler`, OPTIONS with its `Allow`, every other method with 405.
+fn post_resource<F, Args>(path: &str, handler: F) -> Resource
 where
     F: Handler<Args>,
     Args: FromRequest + 'static,
     F::Output: Responder + 'static,
 {
     web::resource(path)
-        .route(route.to(handler))
-        .default_service(fallback::method_not_allowed(allow))
+        .route(web::post().to(handler))
+        .route(fallback::options(POST_ALLOW))
+        .default_service(fallback::method_not_allowed(POST_ALLOW))
+}
+
+/// `path` answering GET and HEAD with `handler` (actix sends a HEAD answer's headers without its
+/// body), OPTIONS with its `Allow`, every other method with 405.
+fn get_resource<F, Args>(path: &str, handler: F) -> Resource
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    web::resource(path)
+        .route(
+            web::route()
+                .guard(guard::Any(guard::Get()).or(guard::Head()))
+                .to(handler),
+        )
+        .route(fallback::options(GET_ALLOW))
+        .default_service(fallback::method_not_allowed(GET_ALLOW))
 }
 
 /// Swagger UI offers both committed documents and keeps the token across page reloads.

@@ -132,6 +132,30 @@ pub struct Settings {
     #[arg(long, env = "CCSTORE_KEEP_ALIVE_SECS", default_value_t = 15, global = true,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub keep_alive_secs: u64,
+    /// Address of a separate listener for `GET /metrics` (Prometheus). When set, metrics are served
+    /// only there, not on the main listener; unset, they are served on the main listener.
+    #[arg(long, env = "CCSTORE_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<String>,
+    /// Exact origins (`https://shop.example`, comma-separated) from which browsers may call the
+    /// API (CORS: GET and POST, the Authorization and Content-Type headers). None: no CORS header
+    /// is sent.
+    #[arg(
+        long,
+        env = "CCSTORE_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
+    /// Seconds the requests in flight get to finish after a shutdown signal (SIGTERM, SIGINT)
+    /// once the listeners are closed; then the workers are stopped anyway.
+    #[arg(long, env = "CCSTORE_SHUTDOWN_TIMEOUT_SECS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub shutdown_timeout_secs: u64,
+    /// Milliseconds between a shutdown signal and the listeners closing, while `/health/ready`
+    /// already answers 503, so that load balancers stop sending traffic first. 0: close at once.
+    #[arg(long, env = "CCSTORE_SHUTDOWN_DELAY_MS", default_value_t = 0, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=600_000))]
+    pub shutdown_delay_ms: u64,
     /// Most concurrent connections per worker; further ones wait in the listen backlog.
     #[arg(long, env = "CCSTORE_MAX_CONNECTIONS", default_value_t = 25_000, global = true,
           value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -236,7 +260,25 @@ mod tests {
         assert!(cli.settings.redis_url.is_none());
         assert_eq!(cli.settings.limits(), Limits::default());
         assert_eq!(cli.settings.log_format, LogFormat::Text);
+        assert!(cli.settings.metrics_bind.is_none());
+        assert!(cli.settings.cors_origins.is_empty());
+        assert_eq!(cli.settings.shutdown_timeout_secs, 30);
+        assert_eq!(cli.settings.shutdown_delay_ms, 0);
         assert!(cli.command.is_none());
+    }
+
+    #[test]
+    fn cors_origins_are_a_comma_separated_list() {
+        let cli = Cli::try_parse_from([
+            "ccstore-server",
+            "--cors-origins",
+            "https://a.example,http://localhost:3000",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.settings.cors_origins,
+            ["https://a.example", "http://localhost:3000"]
+        );
     }
 
     #[test]

@@ -5,8 +5,8 @@ use utoipa::openapi::{Content, RefOr, Required};
 use utoipa::{IntoResponses, Modify, OpenApi};
 
 use ccstore_model::{
-    ErrorModel, LogoutRequest, LogoutResponse, RefreshRequest, RefreshResponse, VerifyRequest,
-    VerifyResponse,
+    ErrorModel, HealthStatus, LogoutRequest, LogoutResponse, RefreshRequest, RefreshResponse,
+    VerifyRequest, VerifyResponse,
 };
 
 /// The service's OpenAPI document.
@@ -22,11 +22,16 @@ use ccstore_model::{
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     servers((url = "/", description = "The ccstore instance serving this document")),
-    tags((name = "Authentication", description = "Keep a shopper's session alive with short-lived access tokens.")),
+    tags(
+        (name = "Authentication", description = "Keep a shopper's session alive with short-lived access tokens."),
+        (name = "Operations", description = "Probes for load balancers and orchestrators; not part of OCC's API."),
+    ),
     paths(
         crate::handlers::refresh::refresh,
         crate::handlers::verify::verify,
         crate::handlers::logout::logout,
+        crate::handlers::health::live,
+        crate::handlers::health::ready,
     ),
     components(schemas(
         RefreshRequest,
@@ -36,6 +41,7 @@ use ccstore_model::{
         VerifyResponse,
         LogoutRequest,
         LogoutResponse,
+        HealthStatus,
     )),
     modifiers(&BearerAuth, &BodiesAreOptional),
 )]

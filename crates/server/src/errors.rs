@@ -10,6 +10,8 @@ use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use ccstore_core::TokenError;
 use ccstore_model::ErrorModel;
 
+use crate::readiness::NotReady;
+
 /// OCC's code for "the user is not authenticated" on store endpoints.
 pub const NOT_AUTHENTICATED_CODE: &str = "00001000";
 /// OCC's message for every rejected token.
@@ -33,6 +35,10 @@ pub enum ApiError {
     Status(StatusCode),
     /// A handler panicked.
     Panic,
+    /// The instance cannot do its job now (readiness).
+    NotReady(NotReady),
+    /// A CORS preflight asked for an origin, method or header that is not allowed; says which.
+    CorsRefused(String),
 }
 
 impl ApiError {
@@ -56,6 +62,8 @@ impl ApiError {
                 (Some(NOT_AUTHENTICATED_CODE), Some(error.to_string()))
             }
             Self::Token(error @ TokenError::StoreUnavailable) => (None, Some(error.to_string())),
+            Self::NotReady(reason) => (None, Some(reason.to_string())),
+            Self::CorsRefused(refusal) => (None, Some(refusal.clone())),
             _ => (None, None),
         };
         ErrorModel {
@@ -91,6 +99,12 @@ impl fmt::Display for ApiError {
     }
 }
 
+impl From<NotReady> for ApiError {
+    fn from(reason: NotReady) -> Self {
+        Self::NotReady(reason)
+    }
+}
+
 impl From<TokenError> for ApiError {
     fn from(error: TokenError) -> Self {
         Self::Token(error)
@@ -101,10 +115,13 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::Token(TokenError::Signing) | Self::Panic => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Token(TokenError::StoreUnavailable) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Token(TokenError::StoreUnavailable) | Self::NotReady(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             Self::Token(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+            Self::CorsRefused(_) => StatusCode::BAD_REQUEST,
             Self::Status(status) => *status,
         }
     }
@@ -126,6 +143,108 @@ impl ResponseError for ApiError {
             _ => {}
         }
         response.json(self.body())
+    }
+}
+
+/// Why a presented token (or its absence) was not accepted: the `reason` label of
+/// `ccstore_rejected_tokens_total`. Derived from [`TokenError`] in [`ApiError::rejection`], next
+/// to its HTTP status, so that the two never disagree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rejection {
+    /// No Bearer credential.
+    Missing,
+    /// Not a well-formed JWT.
+    Malformed,
+    /// Signed with another algorithm than HS256, or none.
+    UnsupportedAlgorithm,
+    /// Forged: the signature does not match the key.
+    BadSignature,
+    /// The token names a key (`kid`) that is not, or no longer, configured.
+    UnknownKey,
+    /// A required claim is absent.
+    MissingClaim,
+    /// Another issuer.
+    WrongIssuer,
+    /// `exp` has passed.
+    Expired,
+    /// `nbf` is in the future.
+    NotYetValid,
+    /// The session reached its absolute lifetime.
+    SessionLifetime,
+    /// The session was ended by a logout or a replay.
+    Revoked,
+    /// A token refreshed before, presented again after the grace window.
+    Replayed,
+    /// The session store did not answer: the token could not be checked (fail closed).
+    StoreUnavailable,
+}
+
+impl Rejection {
+    /// Every reason, each at its [`index`](Self::index).
+    pub const ALL: [Self; 13] = [
+        Self::Missing,
+        Self::Malformed,
+        Self::UnsupportedAlgorithm,
+        Self::BadSignature,
+        Self::UnknownKey,
+        Self::MissingClaim,
+        Self::WrongIssuer,
+        Self::Expired,
+        Self::NotYetValid,
+        Self::SessionLifetime,
+        Self::Revoked,
+        Self::Replayed,
+        Self::StoreUnavailable,
+    ];
+
+    /// Position in [`ALL`](Self::ALL).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Malformed => "malformed",
+            Self::UnsupportedAlgorithm => "unsupported_algorithm",
+            Self::BadSignature => "bad_signature",
+            Self::UnknownKey => "unknown_key",
+            Self::MissingClaim => "missing_claim",
+            Self::WrongIssuer => "wrong_issuer",
+            Self::Expired => "expired",
+            Self::NotYetValid => "not_yet_valid",
+            Self::SessionLifetime => "session_lifetime",
+            Self::Revoked => "revoked",
+            Self::Replayed => "replayed",
+            Self::StoreUnavailable => "store_unavailable",
+        }
+    }
+}
+
+impl ApiError {
+    /// Why a token was not accepted, when this error is a token's refusal. A signing failure is
+    /// the server's fault, not the token's, and counts only as a 500.
+    pub fn rejection(&self) -> Option<Rejection> {
+        let Self::Token(error) = self else {
+            return None;
+        };
+        Some(match error {
+            TokenError::Missing => Rejection::Missing,
+            TokenError::Malformed => Rejection::Malformed,
+            TokenError::UnsupportedAlgorithm => Rejection::UnsupportedAlgorithm,
+            TokenError::BadSignature => Rejection::BadSignature,
+            TokenError::UnknownKey => Rejection::UnknownKey,
+            TokenError::MissingClaim(_) => Rejection::MissingClaim,
+            TokenError::WrongIssuer => Rejection::WrongIssuer,
+            TokenError::Expired => Rejection::Expired,
+            TokenError::NotYetValid => Rejection::NotYetValid,
+            TokenError::SessionLifetimeReached => Rejection::SessionLifetime,
+            TokenError::Revoked => Rejection::Revoked,
+            TokenError::Replayed => Rejection::Replayed,
+            TokenError::StoreUnavailable => Rejection::StoreUnavailable,
+            TokenError::Signing => return None,
+        })
     }
 }
 

@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod config;
+pub mod cors;
 pub mod docs;
 pub mod errors;
 mod handlers;
@@ -11,11 +12,15 @@ pub mod keys_file;
 pub mod limits;
 pub mod log_line;
 pub mod logging;
+pub mod metrics;
 mod middleware;
+pub mod readiness;
 pub mod request_id;
+pub mod route;
+pub mod shutdown;
 pub mod startup;
 pub mod state;
 pub mod store;
 
-pub use app::build_app;
+pub use app::{AppOptions, build_app, build_app_with, metrics_app};
 pub use state::AppState;

@@ -3,6 +3,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,13 +12,15 @@ use ccstore_core::{
     HmacKey, KeyError, KeySet, MemoryStore, ReuseDetection, Sessions, SystemClock, TokenError,
     TokenPolicy, TokenService,
 };
+use futures_util::future::{Either, join_all, select};
 use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::config::{Settings, Switch};
 use crate::keys_file::{self, KeysFileError};
+use crate::shutdown::{self, Plan, Signals};
 use crate::store::{RedisStore, Store};
-use crate::{AppState, build_app};
+use crate::{AppOptions, AppState, build_app_with, metrics_app};
 
 /// Why the server could not start or mint.
 #[derive(Debug, Error)]
@@ -57,6 +60,12 @@ pub enum StartupError {
     /// The Redis URL is unusable.
     #[error("CCSTORE_REDIS_URL is not a usable Redis URL: {0}")]
     Redis(String),
+    /// A CORS origin is not an exact origin.
+    #[error("CCSTORE_CORS_ORIGINS: {0}")]
+    CorsOrigin(String),
+    /// SIGTERM or SIGINT could not be taken over.
+    #[error("cannot listen for shutdown signals: {0}")]
+    Signals(io::Error),
     /// The listener failed.
     #[error("cannot serve on {bind}: {source}")]
     Serve {
@@ -164,8 +173,10 @@ pub fn mint(
     Ok(token_service(settings, keys).mint(sub, claims)?.token)
 }
 
-/// Serves until SIGTERM (graceful) or SIGINT; rereads the key file on SIGHUP.
+/// Serves until SIGTERM or SIGINT, then shuts down gracefully (see [`shutdown`]); rereads the
+/// key file on SIGHUP.
 pub async fn serve(settings: Settings) -> Result<(), StartupError> {
+    crate::cors::check_origins(&settings.cors_origins).map_err(StartupError::CorsOrigin)?;
     let keys = SigningKeys::load(&settings)?;
     let development = matches!(keys, SigningKeys::Development(_));
     let (SigningKeys::Configured(keys) | SigningKeys::Development(keys)) = keys;
@@ -183,8 +194,8 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
         None
     };
     let state = AppState {
-        sessions: Arc::new(sessions(&settings, tokens)?),
         limits: settings.limits(),
+        ..AppState::new(sessions(&settings, tokens)?)
     };
     log::info!(
         "session store: {}; replay detection {:?}; session max {} s (0 = none)",
@@ -200,17 +211,21 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
         .workers
         .or_else(|| std::thread::available_parallelism().ok())
         .map_or(1, std::num::NonZeroUsize::get);
-    let serve_error = |source| StartupError::Serve {
-        bind: settings.bind.clone(),
-        source,
+    let metrics = state.metrics.clone();
+    let readiness = state.readiness.clone();
+    let options = AppOptions {
+        metrics_route: settings.metrics_bind.is_none(),
+        cors_origins: settings.cors_origins.clone().into(),
     };
-    let server = HttpServer::new(move || build_app(state.clone()))
+    let server = HttpServer::new(move || build_app_with(state.clone(), &options))
         .workers(workers)
         .client_request_timeout(Duration::from_millis(settings.client_request_timeout_ms))
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))
         .max_connections(usize::try_from(settings.max_connections).unwrap_or(usize::MAX))
+        .shutdown_timeout(settings.shutdown_timeout_secs)
+        .disable_signals()
         .bind(&settings.bind)
-        .map_err(serve_error)?;
+        .map_err(|source| serve_error(&settings.bind, source))?;
     for address in server.addrs() {
         log::info!(
             "ccstore listening on http://{address} with {workers} workers, issuer {}",
@@ -220,7 +235,40 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
             announce_development_mode(&address.to_string(), token, settings.token_ttl);
         }
     }
-    server.run().await.map_err(serve_error)
+    let mut servers = vec![(settings.bind.clone(), server.run())];
+    if let Some(bind) = &settings.metrics_bind {
+        let metrics_server = HttpServer::new(move || metrics_app(metrics.clone()))
+            .workers(1)
+            .shutdown_timeout(settings.shutdown_timeout_secs)
+            .disable_signals()
+            .bind(bind)
+            .map_err(|source| serve_error(bind, source))?;
+        for address in metrics_server.addrs() {
+            log::info!("metrics listening on http://{address} (GET /metrics only)");
+        }
+        servers.push((bind.clone(), metrics_server.run()));
+    }
+    let signals = Signals::install().map_err(StartupError::Signals)?;
+    let plan = Plan {
+        delay: Duration::from_millis(settings.shutdown_delay_ms),
+        timeout: Duration::from_secs(settings.shutdown_timeout_secs),
+    };
+    let handles = servers.iter().map(|(_, server)| server.handle()).collect();
+    let stopped = join_all(servers.into_iter().map(|(bind, server)| async move {
+        server.await.map_err(|source| serve_error(&bind, source))
+    }));
+    let forced = shutdown::on_signal(signals, readiness, plan, handles);
+    match select(pin!(stopped), pin!(forced)).await {
+        Either::Left((outcomes, _)) => outcomes.into_iter().collect(),
+        Either::Right(((), _)) => Ok(()),
+    }
+}
+
+fn serve_error(bind: &str, source: io::Error) -> StartupError {
+    StartupError::Serve {
+        bind: bind.to_owned(),
+        source,
+    }
 }
 
 fn announce_development_mode(address: &str, token: &str, ttl: u64) {

@@ -9,6 +9,7 @@ use crate::errors::ApiError;
 use crate::handlers::bearer::BearerToken;
 use crate::handlers::body::IgnoredBody;
 use crate::handlers::responses::NoStoreJson;
+use crate::metrics::Revocation;
 
 /// Logout
 ///
@@ -37,5 +38,6 @@ pub(crate) async fn logout(
     _body: IgnoredBody,
 ) -> Result<NoStoreJson<LogoutResponse>, ApiError> {
     state.sessions.logout(&token.0).await?;
+    state.metrics.count_revocation(Revocation::Logout);
     Ok(NoStoreJson(LogoutResponse { result: true }))
 }

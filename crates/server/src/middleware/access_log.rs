@@ -1,6 +1,8 @@
 //! One access-log line per request: method, path (no query string, no headers, and no path
-//! segment long enough to be a token: nothing token-bearing), status and latency, at `info` under the `ccstore::access` target; the request
-//! id comes with it, as with every line written while the request is handled. Hand-written rather
+//! segment long enough to be a token: nothing token-bearing), status and latency, at `info` under
+//! the `ccstore::access` target; probes and scrapes (`/health/*`, `/metrics`), which machines send
+//! every few seconds, at `debug`. The request id comes with it, as with every line written while
+//! the request is handled. Hand-written rather
 //! than `from_fn`: it sits on every request.
 
 use std::future::{Ready, ready};
@@ -14,6 +16,7 @@ use actix_web::http::Method;
 use pin_project_lite::pin_project;
 
 use crate::log_line::Access;
+use crate::route::Route;
 
 const TARGET: &str = "ccstore::access";
 
@@ -126,8 +129,14 @@ where
     forward_ready!(service);
 
     fn call(&self, request: ServiceRequest) -> Self::Future {
-        let line = log::log_enabled!(target: TARGET, log::Level::Info).then(|| {
+        let level = if Route::of(request.match_info().as_str()).is_probe() {
+            log::Level::Debug
+        } else {
+            log::Level::Info
+        };
+        let line = log::log_enabled!(target: TARGET, level).then(|| {
             (
+                level,
                 request.method().clone(),
                 LoggedPath::new(request.path()),
                 Instant::now(),
@@ -145,7 +154,7 @@ pin_project! {
     pub(crate) struct Logged<F> {
         #[pin]
         inner: F,
-        line: Option<(Method, LoggedPath, Instant)>,
+        line: Option<(log::Level, Method, LoggedPath, Instant)>,
     }
 }
 
@@ -155,20 +164,22 @@ impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Logged
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
         let outcome = std::task::ready!(this.inner.poll(cx));
-        if let Some((method, path, started)) = this.line.take() {
+        if let Some((level, method, path, started)) = this.line.take() {
             let status = match &outcome {
                 Ok(response) => response.status(),
                 Err(error) => error.as_response_error().status_code(),
             };
-            crate::logging::access(
-                TARGET,
-                &Access {
-                    method: method.as_str(),
-                    path: path.as_str(),
-                    status: status.as_u16(),
-                    micros: started.elapsed().as_micros(),
-                },
-            );
+            let access = Access {
+                method: method.as_str(),
+                path: path.as_str(),
+                status: status.as_u16(),
+                micros: started.elapsed().as_micros(),
+            };
+            if level == log::Level::Info {
+                crate::logging::access(TARGET, &access);
+            } else {
+                log::log!(target: TARGET, level, "{access}");
+            }
         }
         Poll::Ready(outcome)
     }

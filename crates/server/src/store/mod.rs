@@ -16,6 +16,17 @@ pub enum Store {
     Redis(RedisStore),
 }
 
+impl Store {
+    /// Whether the store answers: the in-process store always does; Redis must answer a `PING`
+    /// within the store timeout.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Memory(_) => Ok(()),
+            Self::Redis(store) => store.ping().await,
+        }
+    }
+}
+
 impl SessionStore for Store {
     async fn is_revoked(&self, sid: &str, now: u64) -> Result<bool, StoreError> {
         match self {

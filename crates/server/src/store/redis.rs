@@ -12,6 +12,8 @@ use ccstore_core::{MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreErr
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{AsyncCommands, Client, RedisResult, Script};
 
+use crate::metrics::StoreFailures;
+
 /// The refresh-once rule on one session hash (fields `revoked` = until when, `h:<id>` = a token
 /// that may be refreshed and when it expires, `r:<id>` = a token refreshed and when), the same
 /// rule as the in-process store. Answers 0 revoked, 1 rotated, 2 within grace, 3 replayed.
@@ -82,6 +84,7 @@ pub struct RedisStore {
     deadline: Duration,
     rotate: Script,
     revoke: Script,
+    failures: StoreFailures,
 }
 
 impl fmt::Debug for RedisStore {
@@ -108,7 +111,13 @@ impl RedisStore {
             deadline,
             rotate: Script::new(ROTATE),
             revoke: Script::new(REVOKE),
+            failures: StoreFailures::default(),
         })
+    }
+
+    /// The counters of this store's failed and timed-out calls.
+    pub fn failures(&self) -> &StoreFailures {
+        &self.failures
     }
 
     /// Runs `call`, turning a Redis error or a missed deadline into [`StoreError::Unavailable`].
@@ -119,11 +128,13 @@ impl RedisStore {
         match timeout(self.deadline, call).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
+                self.failures.count_error();
                 let kind = format!("{:?}", error.kind());
                 log::warn!("session store: Redis error: {kind}");
                 Err(StoreError::Unavailable(kind))
             }
             Err(_) => {
+                self.failures.count_timeout();
                 log::warn!(
                     "session store: Redis did not answer within {:?}",
                     self.deadline
@@ -131,6 +142,16 @@ impl RedisStore {
                 Err(StoreError::Unavailable("timed out".to_owned()))
             }
         }
+    }
+}
+
+impl RedisStore {
+    /// A `PING`, bounded like every other call: what readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        let mut connection = self.connection.clone();
+        self.bounded(redis::cmd("PING").query_async::<String>(&mut connection))
+            .await
+            .map(drop)
     }
 }
 

@@ -47,7 +47,7 @@ fn help_lists_every_setting_and_never_shows_the_secret() {
         .filter_map(|line| line.strip_prefix("| `CCSTORE_"))
         .filter_map(|rest| rest.split('`').next())
         .collect();
-    assert!(documented.len() >= 19, "{documented:?}");
+    assert!(documented.len() >= 24, "{documented:?}");
     for variable in documented {
         assert!(
             help.contains(&format!("CCSTORE_{variable}")),
@@ -68,6 +68,23 @@ fn a_key_shorter_than_32_bytes_is_refused_at_start() {
     assert!(
         !stderr.contains("too-short-a-key"),
         "the key is logged: {stderr}"
+    );
+}
+
+#[test]
+fn a_cors_origin_that_is_not_exact_is_refused_at_start() {
+    let output = run(command()
+        .env("CCSTORE_JWT_SECRET", key_text())
+        .env("CCSTORE_BIND", "127.0.0.1:0")
+        .env(
+            "CCSTORE_CORS_ORIGINS",
+            "https://shop.example,https://*.example",
+        ));
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("CCSTORE_CORS_ORIGINS: `https://*.example` is not an exact origin"),
+        "{stderr}"
     );
 }
 
@@ -213,7 +230,12 @@ impl Running {
     }
 
     pub(crate) fn address(&mut self) -> String {
-        let line = self.line_with("listening on http://");
+        self.address_of("ccstore listening on http://")
+    }
+
+    /// The `host:port` a log line containing `announcement` gives.
+    fn address_of(&mut self, announcement: &str) -> String {
+        let line = self.line_with(announcement);
         let rest = line.split("http://").nth(1).unwrap();
         rest.split_whitespace().next().unwrap().to_owned()
     }
@@ -279,9 +301,20 @@ impl Running {
         assert!(sent.success());
     }
 
+    /// GETs `path` on a new connection; returns the status and the body.
+    fn get(&mut self, path: &str) -> (u16, String) {
+        let address = self.address();
+        get(&address, path)
+    }
+
     /// Sends SIGTERM and returns every stderr line once the process has exited.
-    pub(crate) fn terminate(mut self) -> (bool, Vec<String>) {
+    pub(crate) fn terminate(self) -> (bool, Vec<String>) {
         self.signal("TERM");
+        self.wait()
+    }
+
+    /// Waits for the process to exit; returns whether it succeeded and every stderr line.
+    fn wait(mut self) -> (bool, Vec<String>) {
         let status = self.child.wait().unwrap();
         let mut seen = std::mem::take(&mut self.seen);
         seen.extend(self.lines.iter());
@@ -450,4 +483,180 @@ fn a_client_trickling_its_headers_is_cut_off_while_others_are_served() {
         "an idle keep-alive connection is closed"
     );
     server.terminate();
+}
+
+#[test]
+fn probes_are_logged_at_debug_and_left_out_of_the_info_log() {
+    for (filter, logged) in [("info", false), ("info,ccstore::access=debug", true)] {
+        let mut server = Running::start(
+            command()
+                .env("CCSTORE_JWT_SECRET", key_text())
+                .env("RUST_LOG", filter),
+        );
+        for path in ["/health/live", "/health/ready"] {
+            let (status, body) = server.get(path);
+            assert_eq!(status, 200, "{path}: {body}");
+        }
+        // A request logged at info after the probes: once its line is out, theirs would be too.
+        let (status, _) = server.refresh("not-a-token");
+        assert_eq!(status, 401);
+        server.line_with("POST /ccstore/v1/refresh 401");
+        let (_, lines) = server.terminate();
+        for path in ["GET /health/live 200", "GET /health/ready 200"] {
+            let line = lines.iter().find(|line| line.contains(path));
+            assert_eq!(line.is_some(), logged, "{filter}: {path} in {lines:#?}");
+            if let Some(line) = line {
+                assert!(line.contains("DEBUG"), "{line}");
+            }
+        }
+    }
+}
+
+/// GETs `path` from `address` on a new connection; returns the status and the body.
+fn get(address: &str, path: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(address).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response.split(' ').nth(1).unwrap().parse().unwrap();
+    (
+        status,
+        response.split_once("\r\n\r\n").unwrap().1.to_owned(),
+    )
+}
+
+#[test]
+fn with_a_metrics_bind_metrics_are_served_there_only_and_count_the_main_listeners_requests() {
+    let mut server = Running::start(
+        command()
+            .env("CCSTORE_JWT_SECRET", key_text())
+            .env("CCSTORE_METRICS_BIND", "127.0.0.1:0"),
+    );
+    let metrics_address = server.address_of("metrics listening on http://");
+    assert_ne!(metrics_address, server.address());
+    let (status, body) = server.get("/metrics");
+    assert_eq!(status, 404, "the main listener serves /metrics: {body}");
+    let (status, _) = server.refresh("not-a-token");
+    assert_eq!(status, 401);
+
+    let (status, text) = get(&metrics_address, "/metrics");
+    assert_eq!(status, 200, "{text}");
+    let count = |route: &str, status: &str| {
+        crate::metrics::sample(
+            &text,
+            "ccstore_http_requests_total",
+            &[("route", route), ("status", status)],
+        )
+    };
+    assert_eq!(count("/ccstore/v1/refresh", "401"), 1, "{text}");
+    assert_eq!(count("/metrics", "404"), 1, "{text}");
+    let (status, body) = get(&metrics_address, "/ccstore/v1/refresh");
+    assert_eq!(
+        status, 404,
+        "the metrics listener serves only /metrics: {body}"
+    );
+    let (exited_cleanly, lines) = server.terminate();
+    assert!(exited_cleanly, "{lines:#?}");
+}
+
+/// A token minted by the binary for `sub`.
+fn minted(sub: &str) -> String {
+    let output = run(command()
+        .env("CCSTORE_JWT_SECRET", key_text())
+        .args(["token", "--sub", sub]));
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// Reads from `stream` until `needle` has arrived; returns everything read.
+fn read_until(stream: &mut TcpStream, needle: &str) -> String {
+    let mut seen = Vec::new();
+    let mut byte = [0_u8; 1];
+    while !String::from_utf8_lossy(&seen).contains(needle) {
+        let read = stream.read(&mut byte).unwrap();
+        assert_eq!(
+            read,
+            1,
+            "closed before {needle:?}: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.push(byte[0]);
+    }
+    String::from_utf8(seen).unwrap()
+}
+
+#[test]
+fn on_sigterm_a_refresh_in_flight_completes_before_the_process_exits() {
+    let token = minted("9");
+    let mut server = Running::start(command().env("CCSTORE_JWT_SECRET", key_text()));
+    let mut in_flight = TcpStream::connect(server.address()).unwrap();
+    in_flight
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    // The headers only: the server answers 100 Continue once it has started the request, and
+    // then waits for the body.
+    let head = format!(
+        "POST /ccstore/v1/refresh HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\n\r\n"
+    );
+    in_flight.write_all(head.as_bytes()).unwrap();
+    read_until(&mut in_flight, "100 Continue\r\n\r\n");
+
+    server.signal("TERM");
+    server.line_with("SIGTERM received: not ready");
+    server.line_with("listeners closed; finishing the requests in flight");
+    in_flight.write_all(b"{}").unwrap();
+    let mut response = String::new();
+    in_flight.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let body: Value = serde_json::from_str(response.split_once("\r\n\r\n").unwrap().1).unwrap();
+    assert_eq!(
+        claims_of(body["access_token"].as_str().unwrap())["sub"],
+        "9"
+    );
+
+    let (exited_cleanly, lines) = server.wait();
+    assert!(exited_cleanly, "{lines:#?}");
+}
+
+#[test]
+fn during_the_shutdown_delay_ready_is_503_while_requests_are_still_served_and_a_second_signal_stops_at_once()
+ {
+    let token = minted("10");
+    let mut server = Running::start(
+        command()
+            .env("CCSTORE_JWT_SECRET", key_text())
+            .env("CCSTORE_SHUTDOWN_DELAY_MS", "120000"),
+    );
+    let (status, body) = server.get("/health/ready");
+    assert_eq!(status, 200, "{body}");
+
+    server.signal("TERM");
+    let announced = server.line_with("SIGTERM received: not ready");
+    assert!(announced.contains("close in 120000 ms"), "{announced}");
+    let (status, body) = server.get("/health/ready");
+    assert_eq!(status, 503, "{body}");
+    let body: Value = serde_json::from_str(&body).unwrap();
+    crate::support::assert_error_model(&body, 503);
+    assert_eq!(body["devMessage"], "the server is shutting down");
+    assert_eq!(server.get("/health/live").0, 200);
+    let (status, body) = server.refresh(&token);
+    assert_eq!(status, 200, "still served during the delay: {body}");
+
+    let signalled = std::time::Instant::now();
+    server.signal("TERM");
+    let (_, lines) = server.wait();
+    assert!(
+        signalled.elapsed() < Duration::from_secs(30),
+        "the second signal did not stop the server: {lines:#?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|line| line.contains("SIGTERM received again")),
+        "{lines:#?}"
+    );
 }

@@ -79,7 +79,7 @@ async fn the_30_variant_is_openapi_303() {
 }
 
 #[actix_rt::test]
-async fn posting_to_a_spec_is_405_with_allow_get() {
+async fn posting_to_a_spec_is_405_with_allow_get_head_options() {
     let (app, _) = app().await;
     let response = test::call_service(
         &app,
@@ -87,7 +87,7 @@ async fn posting_to_a_spec_is_405_with_allow_get() {
     )
     .await;
     assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
-    assert_eq!(header(&response, "allow"), "GET");
+    assert_eq!(header(&response, "allow"), "GET, HEAD, OPTIONS");
     let body: Value = test::read_body_json(response).await;
     crate::support::assert_error_model(&body, 405);
 }

@@ -29,9 +29,9 @@ async fn unknown_paths_are_404_error_models() {
 }
 
 #[actix_rt::test]
-async fn other_methods_on_refresh_are_405_with_allow_post() {
+async fn other_methods_on_refresh_are_405_with_allow_post_and_options() {
     let (app, _) = app().await;
-    for method in ["GET", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"] {
+    for method in ["GET", "PUT", "DELETE", "PATCH", "HEAD"] {
         let request = refresh_request()
             .method(method.parse().unwrap())
             .to_request();
@@ -41,12 +41,47 @@ async fn other_methods_on_refresh_are_405_with_allow_post() {
             StatusCode::METHOD_NOT_ALLOWED,
             "{method}"
         );
-        assert_eq!(header(&response, "allow"), "POST");
+        assert_eq!(header(&response, "allow"), "POST, OPTIONS");
         if method != "HEAD" {
             let body: Value = test::read_body_json(response).await;
             assert_error_model(&body, 405);
         }
     }
+}
+
+#[actix_rt::test]
+async fn options_on_a_known_resource_is_204_with_its_allow() {
+    let (app, _) = app().await;
+    for (path, allow) in [
+        ("/ccstore/v1/refresh", "POST, OPTIONS"),
+        ("/ccstore/v1/verify", "POST, OPTIONS"),
+        ("/ccstore/v1/logout", "POST, OPTIONS"),
+        ("/openapi.json", "GET, HEAD, OPTIONS"),
+        ("/openapi-3.0.json", "GET, HEAD, OPTIONS"),
+        ("/swagger-ui/index.html", "GET, HEAD, OPTIONS"),
+    ] {
+        let request = test::TestRequest::default()
+            .method(actix_web::http::Method::OPTIONS)
+            .uri(path)
+            .to_request();
+        let response = test::call_service(&app, request).await;
+        assert_eq!(response.status(), StatusCode::NO_CONTENT, "{path}");
+        assert_eq!(header(&response, "allow"), allow, "{path}");
+        assert!(test::read_body(response).await.is_empty(), "{path}");
+    }
+}
+
+#[actix_rt::test]
+async fn options_on_an_unknown_path_is_a_404_error_model() {
+    let (app, _) = app().await;
+    let request = test::TestRequest::default()
+        .method(actix_web::http::Method::OPTIONS)
+        .uri("/ccstore/v1/nothing")
+        .to_request();
+    let response = test::call_service(&app, request).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let body: Value = test::read_body_json(response).await;
+    assert_error_model(&body, 404);
 }
 
 #[actix_rt::test]

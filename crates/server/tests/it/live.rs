@@ -171,3 +171,35 @@ fn a_chunked_body_over_64_kib_is_a_413_error_model() {
     assert_eq!(status, 413, "{response}");
     assert_error_model(&body_of(&response), 413);
 }
+
+/// The value of header `name` in a raw HTTP response, compared case-insensitively.
+fn raw_header<'r>(response: &'r str, name: &str) -> Option<&'r str> {
+    let (head, _) = response.split_once("\r\n\r\n")?;
+    head.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+#[test]
+fn head_on_a_get_resource_sends_the_get_headers_without_the_body() {
+    let server = LiveServer::start();
+    let request = |method: &str| {
+        format!("{method} /openapi.json HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
+    };
+    let (get_status, get) = server.exchange(request("GET").as_bytes());
+    let (head_status, head) = server.exchange(request("HEAD").as_bytes());
+    assert_eq!((get_status, head_status), (200, 200), "{head}");
+    let length = raw_header(&get, "content-length").unwrap();
+    assert!(length.parse::<usize>().unwrap() > 1000, "{length}");
+    assert_eq!(raw_header(&head, "content-length"), Some(length));
+    assert_eq!(
+        raw_header(&head, "content-type"),
+        raw_header(&get, "content-type")
+    );
+    assert_eq!(
+        head.split_once("\r\n\r\n").unwrap().1,
+        "",
+        "HEAD sent a body"
+    );
+}

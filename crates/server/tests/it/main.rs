@@ -8,12 +8,15 @@
 )]
 
 mod binary;
+mod cors;
 mod docs;
 mod errors;
+mod health;
 mod limits;
 mod live;
 mod log_hygiene;
 mod logs;
+mod metrics;
 mod redis;
 mod refresh;
 mod request_id;

@@ -18,6 +18,7 @@ use ccstore_server::store::{RedisStore, Store};
 use futures_util::future::join_all;
 use serde_json::Value;
 
+use crate::metrics::{sample, scrape};
 use crate::support::{
     GRACE, NOW, access_token, header, policy, post_with, send, shopper_token, state_with,
 };
@@ -322,6 +323,20 @@ async fn redis_down_is_a_prompt_503_with_retry_after_and_service_resumes_when_it
         let body: Value = test::read_body_json(response).await;
         crate::support::assert_error_model(&body, 503);
     }
+    // One failed store call per request, each counted as an error or a timeout, and each
+    // request's token counted as unchecked.
+    let text = scrape(&app).await;
+    let failures = sample(&text, "ccstore_store_errors_total", &[("kind", "error")])
+        + sample(&text, "ccstore_store_errors_total", &[("kind", "timeout")]);
+    assert_eq!(failures, 3, "{text}");
+    assert_eq!(
+        sample(
+            &text,
+            "ccstore_rejected_tokens_total",
+            &[("reason", "store_unavailable")]
+        ),
+        3
+    );
 
     redis.restart();
     let started = Instant::now();
@@ -334,6 +349,43 @@ async fn redis_down_is_a_prompt_503_with_retry_after_and_service_resumes_when_it
         assert!(
             started.elapsed() < Duration::from_secs(15),
             "no recovery after Redis returned"
+        );
+    }
+}
+
+#[actix_rt::test]
+async fn ready_follows_redis_down_and_back_within_the_store_timeout() {
+    let mut redis = RedisServer::start();
+    let app = instance(redis.url(), ManualClock::at(NOW)).await;
+    let ready = || test::TestRequest::get().uri("/health/ready").to_request();
+    let (status, body) = send(&app, ready()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    redis.stop();
+    let started = Instant::now();
+    let response = test::call_service(&app, ready()).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the probe hung for {:?}",
+        started.elapsed()
+    );
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = test::read_body_json(response).await;
+    crate::support::assert_error_model(&body, 503);
+    assert_eq!(body["devMessage"], "the session store is unreachable");
+    let (status, _) = send(
+        &app,
+        test::TestRequest::get().uri("/health/live").to_request(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "liveness does not depend on Redis");
+
+    redis.restart();
+    let started = Instant::now();
+    while send(&app, ready()).await.0 != StatusCode::OK {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "not ready again after Redis returned"
         );
     }
 }

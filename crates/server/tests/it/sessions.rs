@@ -74,7 +74,7 @@ async fn verify_and_logout_answer_other_methods_with_405() {
         let response =
             test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(header(&response, "allow"), "POST");
+        assert_eq!(header(&response, "allow"), "POST, OPTIONS");
     }
 }
 

@@ -12,7 +12,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ccstore_core::{
     HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenPolicy, TokenService,
 };
-use ccstore_server::limits::Limits;
 use ccstore_server::store::Store;
 use ccstore_server::{AppState, build_app};
 use hmac::{Hmac, Mac};
@@ -53,10 +52,7 @@ pub(crate) fn configured_state(
     reuse: ReuseDetection,
     clock: &ManualClock,
 ) -> AppState {
-    AppState {
-        sessions: Arc::new(Sessions::new(tokens(policy, clock), store, reuse)),
-        limits: Limits::default(),
-    }
+    AppState::new(Sessions::new(tokens(policy, clock), store, reuse))
 }
 
 /// Application state with the in-process store and the test policy, on `clock`.

@@ -1,0 +1,71 @@
+//! `GET /health/live` and `GET /health/ready`: the probes load balancers and orchestrators use to
+//! decide whether to restart an instance and whether to send it traffic.
+
+use actix_web::web;
+use ccstore_model::{ErrorModel, HealthStatus};
+
+use crate::AppState;
+use crate::errors::ApiError;
+use crate::handlers::responses::NoStoreJson;
+
+/// Liveness
+///
+/// The process is up and serving HTTP. It checks nothing else, so an orchestrator restarts the
+/// instance only when it is truly stuck.
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    operation_id = "live",
+    tag = "Operations",
+    responses(
+        (status = 200, description = "The process serves.", body = HealthStatus,
+         example = json!({"status": "ok"})),
+        (status = 405, description = "Another method than GET, HEAD or OPTIONS.", body = ErrorModel,
+         example = json!({
+             "status": "405",
+             "message": "This method is not allowed on this resource.",
+             "type": "https://www.rfc-editor.org/rfc/rfc9110#status.405"
+         })),
+    ),
+    security(()),
+)]
+pub(crate) async fn live() -> NoStoreJson<HealthStatus> {
+    NoStoreJson(HealthStatus::ok())
+}
+
+/// Readiness
+///
+/// The instance can do its job: it is not shutting down, and the session store answers (a Redis
+/// `PING` within the store timeout; the in-process store always answers).
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    operation_id = "ready",
+    tag = "Operations",
+    responses(
+        (status = 200, description = "The instance takes traffic.", body = HealthStatus,
+         example = json!({"status": "ok"})),
+        (status = 405, description = "Another method than GET, HEAD or OPTIONS.", body = ErrorModel,
+         example = json!({
+             "status": "405",
+             "message": "This method is not allowed on this resource.",
+             "type": "https://www.rfc-editor.org/rfc/rfc9110#status.405"
+         })),
+        (status = 503, description = "The instance is shutting down or cannot reach the session store; `devMessage` says which.",
+         body = ErrorModel,
+         headers(("Retry-After" = u32, description = "Seconds to wait before asking again.")),
+         example = json!({
+             "status": "503",
+             "message": "The service is temporarily unavailable; retry later.",
+             "devMessage": "the server is shutting down",
+             "type": "https://www.rfc-editor.org/rfc/rfc9110#status.503"
+         })),
+    ),
+    security(()),
+)]
+pub(crate) async fn ready(
+    state: web::Data<AppState>,
+) -> Result<NoStoreJson<HealthStatus>, ApiError> {
+    state.readiness.check(state.sessions.store()).await?;
+    Ok(NoStoreJson(HealthStatus::ok()))
+}

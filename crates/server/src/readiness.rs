@@ -1,0 +1,47 @@
+//! Whether this instance can do its job, as `GET /health/ready` reports it: not while it shuts
+//! down (so load balancers stop sending it traffic before it stops listening), and not while the
+//! shared session store is unreachable. The signing key needs no check: a server without a
+//! usable key never starts listening.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use thiserror::Error;
+
+use crate::store::Store;
+
+/// Why the instance is not ready.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum NotReady {
+    /// A shutdown signal arrived: the instance finishes what it has and stops.
+    #[error("the server is shutting down")]
+    ShuttingDown,
+    /// The session store did not answer a ping within its timeout.
+    #[error("the session store is unreachable")]
+    StoreUnreachable,
+}
+
+/// The instance's readiness, shared by every worker.
+#[derive(Debug, Default)]
+pub struct Readiness {
+    draining: AtomicBool,
+}
+
+impl Readiness {
+    /// From now on the instance reports itself not ready.
+    pub fn begin_draining(&self) {
+        self.draining.store(true, Ordering::Release);
+    }
+
+    /// Whether a shutdown has begun.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(Ordering::Acquire)
+    }
+
+    /// Ready, or why not: draining first (no store round trip), then a bounded store ping.
+    pub async fn check(&self, store: &Store) -> Result<(), NotReady> {
+        if self.is_draining() {
+            return Err(NotReady::ShuttingDown);
+        }
+        store.ping().await.map_err(|_| NotReady::StoreUnreachable)
+    }
+}
