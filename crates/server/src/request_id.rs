@@ -14,7 +14,7 @@
 
 use std::fmt;
 use std::future::Future;
-use std::io::Write as _;
+use std::io::{self, Write};
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -62,28 +62,64 @@ impl RequestId {
     pub fn header_value(&self) -> HeaderValue {
         match self {
             Self::Supplied(value) => value.clone(),
-            Self::Generated(_) => {
-                let mut buffer = [0_u8; GENERATED_MAX_LEN];
-                let mut unwritten = buffer.as_mut_slice();
-                let written = write!(unwritten, "{self}")
-                    .map(|()| GENERATED_MAX_LEN - unwritten.len())
-                    .unwrap_or_default();
-                buffer
-                    .get(..written)
-                    .and_then(|id| HeaderValue::from_bytes(id).ok())
-                    .unwrap_or(HeaderValue::from_static("-"))
-            }
+            Self::Generated(counter) => HeaderValue::from_bytes(&generated(*counter))
+                .unwrap_or(HeaderValue::from_static("-")),
         }
+    }
+
+    /// Writes the id's text to `out`, without the formatting machinery: it is on every log line
+    /// of every request.
+    pub fn write_to(&self, out: &mut impl Write) -> io::Result<()> {
+        match self {
+            Self::Supplied(value) => out.write_all(value.as_bytes()),
+            Self::Generated(counter) => out.write_all(&generated(*counter)),
+        }
+    }
+}
+
+/// The text of a generated id: the process prefix, `-`, the counter in decimal.
+fn generated(counter: u64) -> GeneratedId {
+    let mut id = GeneratedId {
+        bytes: [0; GENERATED_MAX_LEN],
+        len: 0,
+    };
+    id.push(process_prefix());
+    id.push(itoa::Buffer::new().format(counter).as_bytes());
+    id
+}
+
+/// A generated id's text, on the stack.
+struct GeneratedId {
+    bytes: [u8; GENERATED_MAX_LEN],
+    len: usize,
+}
+
+impl GeneratedId {
+    fn push(&mut self, more: &[u8]) {
+        let end = self.len + more.len();
+        if let Some(room) = self.bytes.get_mut(self.len..end) {
+            room.copy_from_slice(more);
+            self.len = end;
+        }
+    }
+}
+
+impl std::ops::Deref for GeneratedId {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        self.bytes.get(..self.len).unwrap_or_default()
     }
 }
 
 impl fmt::Display for RequestId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Generated(counter) => write!(f, "{:016x}-{counter}", process_prefix()),
-            // Acceptable ids are visible ASCII, so `to_str` cannot fail.
-            Self::Supplied(value) => f.write_str(value.to_str().unwrap_or_default()),
-        }
+        let text = match self {
+            Self::Generated(counter) => &*generated(*counter),
+            Self::Supplied(value) => value.as_bytes(),
+        };
+        // Both are visible ASCII: acceptable ids by `is_acceptable`, generated ones by making.
+        f.write_str(std::str::from_utf8(text).unwrap_or_default())
     }
 }
 
@@ -96,22 +132,26 @@ pub fn is_acceptable(id: &[u8]) -> bool {
             .all(|byte| byte.is_ascii_graphic() && !matches!(byte, b'"' | b'\'' | b'\\'))
 }
 
-/// The random prefix of this process's generated ids.
-fn process_prefix() -> u64 {
-    static PREFIX: OnceLock<u64> = OnceLock::new();
-    *PREFIX.get_or_init(|| {
-        let mut bytes = [0_u8; 8];
-        // Without the OS's randomness, the process id and start time still tell instances apart.
-        getrandom::fill(&mut bytes).map_or_else(
-            |_| {
-                let started = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |elapsed| elapsed.as_secs());
-                (u64::from(std::process::id()) << 32) ^ started
-            },
-            |()| u64::from_ne_bytes(bytes),
-        )
-    })
+/// The random prefix of this process's generated ids, as text: 16 hex digits and `-`.
+fn process_prefix() -> &'static [u8] {
+    static PREFIX: OnceLock<String> = OnceLock::new();
+    PREFIX
+        .get_or_init(|| {
+            let mut bytes = [0_u8; 8];
+            // Without the OS's randomness, the process id and start time still tell instances
+            // apart.
+            let prefix = getrandom::fill(&mut bytes).map_or_else(
+                |_| {
+                    let started = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |elapsed| elapsed.as_secs());
+                    (u64::from(std::process::id()) << 32) ^ started
+                },
+                |()| u64::from_ne_bytes(bytes),
+            );
+            format!("{prefix:016x}-")
+        })
+        .as_bytes()
 }
 
 /// Runs `call` with `id` current: for work a middleware does before the request's future exists.
