@@ -1,5 +1,7 @@
 //! The refresh operation's request and response bodies (`refresh_request`, `refresh_response`).
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -22,7 +24,7 @@ pub struct RefreshResponse {
     pub access_token: String,
     /// OAuth token type.
     #[schema(required = false)]
-    pub token_type: String,
+    pub token_type: Cow<'static, str>,
     /// Time in seconds until token expires.
     #[schema(required = false)]
     pub expires_in: u64,
@@ -33,7 +35,7 @@ impl RefreshResponse {
     pub fn bearer(access_token: String, expires_in: u64) -> Self {
         Self {
             access_token,
-            token_type: TOKEN_TYPE_BEARER.to_owned(),
+            token_type: Cow::Borrowed(TOKEN_TYPE_BEARER),
             expires_in,
         }
     }
