@@ -21,6 +21,7 @@ mod redis;
 mod refresh;
 mod request_id;
 mod rotation;
+mod security_doc;
 mod sessions;
 mod support;
 mod unauthenticated;
