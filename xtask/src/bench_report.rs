@@ -1,5 +1,6 @@
-//! What `cargo xtask bench` shows: the table of both servers, the ratios refresh/floor checked
-//! against issue 4's targets, and the committed `docs/benchmarks.md` and `docs/benchmarks.svg`.
+//! What `cargo xtask bench` shows: every round's ratios refresh/floor, the round reported (the
+//! median by CPU ratio) with the table of both servers and issue 4's targets checked, and the
+//! committed `docs/benchmarks.md` and `docs/benchmarks.svg`.
 
 use std::fmt::Write as _;
 
@@ -43,11 +44,119 @@ pub(crate) struct Check {
     pub(crate) pass: bool,
 }
 
-/// Issue 4's targets, for `refresh` measured against `floor` in the same run.
+/// One round: the floor, then refresh, each measured by a fresh process under the same load.
+#[derive(Debug, Clone)]
+pub(crate) struct Round {
+    /// The floor's figures.
+    pub(crate) floor: Measurement,
+    /// Refresh's figures.
+    pub(crate) refresh: Measurement,
+}
+
+/// The ratios refresh/floor of one round.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Ratios {
+    /// CPU µs per request.
+    pub(crate) cpu: f64,
+    /// Requests per second.
+    pub(crate) requests_per_sec: f64,
+    /// 99th percentile latency.
+    pub(crate) p99: f64,
+}
+
+impl Ratios {
+    /// `refresh` divided by `floor`, figure by figure.
+    pub(crate) fn of(floor: &Measurement, refresh: &Measurement) -> Self {
+        Self {
+            cpu: refresh.cpu_us_per_request / floor.cpu_us_per_request,
+            requests_per_sec: refresh.requests_per_sec / floor.requests_per_sec,
+            p99: refresh.p99_us / floor.p99_us,
+        }
+    }
+}
+
+impl Round {
+    /// This round's ratios refresh/floor.
+    pub(crate) fn ratios(&self) -> Ratios {
+        Ratios::of(&self.floor, &self.refresh)
+    }
+}
+
+/// The round reported: which one (0-based) and its figures.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shown<'a> {
+    /// Its place among the rounds, from 0.
+    pub(crate) index: usize,
+    /// Its figures.
+    pub(crate) round: &'a Round,
+}
+
+/// The median round by CPU ratio refresh/floor: rounds ranked by that ratio, equal ratios in
+/// the order the rounds ran, and the middle one taken, with an even count the lower of the two
+/// middle ones. `None` when there is no round.
+pub(crate) fn median_round(rounds: &[Round]) -> Option<Shown<'_>> {
+    let mut by_cpu: Vec<(f64, Shown<'_>)> = rounds
+        .iter()
+        .enumerate()
+        .map(|(index, round)| (round.ratios().cpu, Shown { index, round }))
+        .collect();
+    // A stable sort: equal ratios keep the order of their rounds.
+    by_cpu.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let middle = by_cpu.len().checked_sub(1)? / 2;
+    by_cpu.get(middle).map(|&(_, shown)| shown)
+}
+
+/// One round in a line for the terminal: both servers' requests/s and CPU µs per request, and
+/// the three ratios. `index` counts from 0.
+pub(crate) fn round_line(index: usize, total: usize, round: &Round) -> String {
+    let ratios = round.ratios();
+    format!(
+        "round {}/{total}: floor {:.0} requests/s, {:.1} µs CPU/request; refresh {:.0} \
+         requests/s, {:.1} µs CPU/request; refresh/floor: CPU {:.2}×, requests/s {:.2}×, p99 \
+         {:.2}×",
+        index + 1,
+        round.floor.requests_per_sec,
+        round.floor.cpu_us_per_request,
+        round.refresh.requests_per_sec,
+        round.refresh.cpu_us_per_request,
+        ratios.cpu,
+        ratios.requests_per_sec,
+        ratios.p99,
+    )
+}
+
+/// Every round's ratios as a Markdown table, the round at `shown` (0-based) marked.
+pub(crate) fn rounds_table(rounds: &[Round], shown: usize) -> String {
+    let mut out = String::from(
+        "| round | CPU per request, refresh/floor | requests/s, refresh/floor | p99 latency, \
+         refresh/floor | |\n|---:|---:|---:|---:|---|\n",
+    );
+    for (index, round) in rounds.iter().enumerate() {
+        let ratios = round.ratios();
+        let mark = if index == shown {
+            "shown (median by CPU)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {:.2}× | {:.2}× | {:.2}× | {mark} |",
+            index + 1,
+            ratios.cpu,
+            ratios.requests_per_sec,
+            ratios.p99,
+        );
+    }
+    out
+}
+
+/// Issue 4's targets, for `refresh` measured against `floor` in the same round.
 pub(crate) fn checks(floor: &Measurement, refresh: &Measurement) -> Vec<Check> {
-    let cpu = refresh.cpu_us_per_request / floor.cpu_us_per_request;
-    let rate = refresh.requests_per_sec / floor.requests_per_sec;
-    let p99 = refresh.p99_us / floor.p99_us;
+    let Ratios {
+        cpu,
+        requests_per_sec: rate,
+        p99,
+    } = Ratios::of(floor, refresh);
     let rss_mib = kib_to_mib(refresh.peak_rss_kib);
     vec![
         Check {
@@ -150,9 +259,9 @@ pub(crate) struct RunInfo {
     pub(crate) machine: Vec<(String, String)>,
     /// The command line that reproduces the run.
     pub(crate) command: String,
-    /// Measured seconds per server.
+    /// Measured seconds per server and round.
     pub(crate) duration: u32,
-    /// Warm-up seconds per server.
+    /// Warm-up seconds per server and round.
     pub(crate) warmup: u32,
     /// Connections.
     pub(crate) connections: u32,
@@ -342,6 +451,89 @@ mod tests {
         assert!(verdict("non-2xx"));
         assert!(verdict("peak RSS"));
         assert!(verdict("start to first refresh"));
+    }
+
+    /// A round whose CPU ratio refresh/floor is `cpu_ratio`; its requests/s tell rounds apart.
+    fn round(cpu_ratio: f64, refresh_rate: f64) -> Round {
+        Round {
+            floor: measurement("floor", 40_000.0, 10.0),
+            refresh: measurement("refresh", refresh_rate, 10.0 * cpu_ratio),
+        }
+    }
+
+    /// The 0-based index [`median_round`] picks among rounds of these CPU ratios.
+    fn median_of(cpu_ratios: &[f64]) -> Option<usize> {
+        let rounds: Vec<Round> = cpu_ratios.iter().map(|&r| round(r, 30_000.0)).collect();
+        median_round(&rounds).map(|shown| shown.index)
+    }
+
+    #[test]
+    fn the_median_of_an_odd_count_is_the_middle_cpu_ratio() {
+        assert_eq!(median_of(&[1.3]), Some(0));
+        assert_eq!(median_of(&[1.5, 1.2, 1.4]), Some(2));
+        assert_eq!(median_of(&[1.2, 1.5, 1.3, 1.1, 1.4]), Some(2));
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_lower_middle() {
+        assert_eq!(median_of(&[1.4, 1.3]), Some(1));
+        assert_eq!(median_of(&[1.3, 1.4]), Some(0));
+        // Ranked 1.2 (round 2), 1.3 (round 4), 1.4 (round 3), 1.5 (round 1).
+        assert_eq!(median_of(&[1.5, 1.2, 1.4, 1.3]), Some(3));
+    }
+
+    #[test]
+    fn equal_cpu_ratios_rank_in_the_order_the_rounds_ran() {
+        // Ranked 1.2 (round 2), 1.3 (round 1), 1.3 (round 3): the middle is round 1.
+        assert_eq!(median_of(&[1.3, 1.2, 1.3]), Some(0));
+        assert_eq!(median_of(&[1.3, 1.3, 1.3]), Some(1));
+        assert_eq!(median_of(&[1.3, 1.3]), Some(0));
+    }
+
+    #[test]
+    fn no_round_has_no_median() {
+        assert!(median_of(&[]).is_none());
+    }
+
+    #[test]
+    fn the_median_round_is_returned_whole() {
+        let rounds = [
+            round(1.5, 31_000.0),
+            round(1.2, 32_000.0),
+            round(1.4, 33_000.0),
+        ];
+        let shown = median_round(&rounds).unwrap();
+        assert_eq!(shown.index, 2);
+        assert!((shown.round.refresh.requests_per_sec - 33_000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_rounds_table_lists_every_round_and_marks_the_shown_one() {
+        let rounds = [
+            round(1.5, 30_000.0),
+            round(1.2, 34_000.0),
+            round(1.4, 36_000.0),
+        ];
+        let table = rounds_table(&rounds, 2);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 2 + 3, "{table}");
+        assert_eq!(lines[2], "| 1 | 1.50× | 0.75× | 1.00× |  |");
+        assert_eq!(lines[3], "| 2 | 1.20× | 0.85× | 1.00× |  |");
+        assert_eq!(
+            lines[4],
+            "| 3 | 1.40× | 0.90× | 1.00× | shown (median by CPU) |"
+        );
+        assert_eq!(table.matches("shown").count(), 1);
+    }
+
+    #[test]
+    fn a_round_line_gives_both_servers_and_the_three_ratios() {
+        let line = round_line(1, 3, &round(1.25, 30_000.0));
+        assert_eq!(
+            line,
+            "round 2/3: floor 40000 requests/s, 10.0 µs CPU/request; refresh 30000 requests/s, \
+             12.5 µs CPU/request; refresh/floor: CPU 1.25×, requests/s 0.75×, p99 1.00×"
+        );
     }
 
     #[test]
