@@ -63,7 +63,7 @@ fn run_rounds(options: &Options) -> Result<(), String> {
     if options.smoke {
         return smoke_verdict(&rounds);
     }
-    write_result(options, shown)
+    write_result(options, &rounds, shown)
 }
 
 /// Everything the rounds share: the two servers, the token minter, the work directory and the
@@ -173,7 +173,7 @@ fn smoke_verdict(rounds: &[Round]) -> Result<(), String> {
 
 /// Writes `docs/benchmarks.md` and `docs/benchmarks.svg` for the shown round and counts the
 /// targets it meets.
-fn write_result(options: &Options, shown: Shown<'_>) -> Result<(), String> {
+fn write_result(options: &Options, rounds: &[Round], shown: Shown<'_>) -> Result<(), String> {
     let info = RunInfo {
         date: command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         machine: machine(),
@@ -185,7 +185,7 @@ fn write_result(options: &Options, shown: Shown<'_>) -> Result<(), String> {
     let Round { floor, refresh } = shown.round;
     write_doc(
         "docs/benchmarks.md",
-        &bench_report::markdown(&info, floor, refresh),
+        &bench_report::markdown(&info, rounds, shown),
     )?;
     write_doc("docs/benchmarks.svg", &bench_report::svg(floor, refresh))?;
     let checks = bench_report::checks(floor, refresh);

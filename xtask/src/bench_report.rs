@@ -267,41 +267,79 @@ pub(crate) struct RunInfo {
     pub(crate) connections: u32,
 }
 
-/// `docs/benchmarks.md` for one run.
-pub(crate) fn markdown(info: &RunInfo, floor: &Measurement, refresh: &Measurement) -> String {
-    let checks = checks(floor, refresh);
-    let met = checks.iter().filter(|c| c.pass).count();
-    let mut out = String::new();
-    let _ = write!(
-        out,
+/// `docs/benchmarks.md` for one run: the shown round whole, every round's ratios, the machine
+/// and the method.
+pub(crate) fn markdown(info: &RunInfo, rounds: &[Round], shown: Shown<'_>) -> String {
+    let mut out = format!(
         "# Benchmark: `POST /ccstore/v1/refresh` against an actix-web floor\n\n\
          Written by `{command}` on {date}; do not edit by hand, run it again.\n\n\
-         ![requests/s and CPU µs per request, floor and refresh](benchmarks.svg)\n\n\
-         ## Result\n\n{table}\n\
-         Targets (issue 4), refresh measured against the floor in the same run: **{met} of {total} \
-         met**.\n\n{checks}\n",
+         ![requests/s and CPU µs per request, floor and refresh](benchmarks.svg)\n\n",
         command = info.command,
         date = info.date,
+    );
+    out.push_str(&result_section(rounds.len(), shown));
+    out.push_str(&rounds_section(rounds, shown.index));
+    out.push_str(&machine_section(info));
+    out.push_str(&method_section(info, rounds.len()));
+    out
+}
+
+/// `## Result`: the shown round's table and target checks.
+fn result_section(count: usize, shown: Shown<'_>) -> String {
+    let Round { floor, refresh } = shown.round;
+    let checks = checks(floor, refresh);
+    let met = checks.iter().filter(|c| c.pass).count();
+    format!(
+        "## Result\n\n\
+         Round {number} of {count}, the median by CPU ratio refresh/floor (every round is listed \
+         under [Rounds](#rounds)).\n\n{table}\n\
+         Targets (issue 4), refresh measured against the floor in the same round: **{met} of \
+         {total} met**.\n\n{checks}\n",
+        number = shown.index + 1,
         table = table(&[floor, refresh]),
         total = checks.len(),
         checks = checks_table(&checks),
-    );
-    out.push_str("## Machine\n\n| | |\n|---|---|\n");
+    )
+}
+
+/// `## Rounds`: every round's ratios, the shown one marked.
+fn rounds_section(rounds: &[Round], shown: usize) -> String {
+    format!(
+        "## Rounds\n\n\
+         {count}, each the floor then refresh; every round measured is listed, the one under \
+         Result marked.\n\n{table}\n",
+        count = rounds_text(rounds.len()),
+        table = rounds_table(rounds, shown),
+    )
+}
+
+/// `## Machine`: where the run was made.
+fn machine_section(info: &RunInfo) -> String {
+    let mut out = String::from("## Machine\n\n| | |\n|---|---|\n");
     for (name, value) in &info.machine {
         let _ = writeln!(out, "| {name} | {value} |");
     }
-    let _ = write!(
-        out,
-        "\n## Method\n\n\
+    out.push('\n');
+    out
+}
+
+/// `## Method`: how each figure is made, and how the shown round is chosen.
+fn method_section(info: &RunInfo, count: usize) -> String {
+    format!(
+        "## Method\n\n\
          - **Servers**: `floor` is `crates/server/examples/floor.rs`, a minimal actix-web app whose \
          `POST /ccstore/v1/refresh` handler answers a fixed `application/json` body of the size and \
          shape of a refresh response (no `Cache-Control`/`Pragma` headers), without logging; `refresh` is the release `ccstore-server` \
          with its production defaults (`RUST_LOG` unset, so one access-log line per request on \
          stderr, redirected to a file). Both are built with the workspace's release profile, run \
-         with one worker (`CCSTORE_WORKERS=1`) and pinned with `taskset -c 0`; the floor runs \
-         first, then refresh, in the same invocation.\n\
+         with one worker (`CCSTORE_WORKERS=1`) and pinned with `taskset -c 0`.\n\
+         - **Rounds**: {rounds} in the same invocation. Each round starts both servers afresh and \
+         measures the floor, then refresh, under the same load, so a slow drift in whatever else \
+         runs on the machine reaches both alike. Start to first refresh and peak RSS are measured \
+         in every round too; Result gives those of the round it shows.\n\
          - **Load**: `taskset -c 1 wrk -t1 -c{connections} --latency -s bench/refresh.lua`, \
-         keep-alive, {warmup} s of warm-up (not measured), then {duration} s measured. Every \
+         keep-alive, {warmup} s of warm-up (not measured), then {duration} s measured, for each \
+         server in each round. Every \
          request carries a token returned by an earlier response (the script keeps a FIFO queue \
          seeded with tokens minted by `ccstore-server token` under a fixed bench key, twice the \
          connections plus 16, with distinct `sub`s), and each token is sent once; tokens left \
@@ -315,15 +353,33 @@ pub(crate) fn markdown(info: &RunInfo, floor: &Measurement, refresh: &Measuremen
          - **Start to first refresh**: from spawning the process to the first 200 on the refresh \
          path, polled with a fresh TCP connection every 0.25 ms.\n\
          - **Non-2xx**: responses other than 200 counted by the script (wrk's own `Non-2xx or 3xx` \
-         count is checked to agree).\n\n\
-         CPU time per request is the steadiest figure on a shared machine; requests/s and \
-         latencies move with whatever else runs. Reproduce with `cargo xtask bench` (`--duration`, \
-         `--warmup`, `--connections`; `--smoke` is the short CI check, which writes nothing).\n",
+         count is checked to agree).\n\
+         - **Which round is shown**: on a shared machine identical runs of the same server minutes \
+         apart can differ by tens of percent, so a single pair says more about the noise than \
+         about the server. Result shows one round whole, the median by CPU ratio refresh/floor: \
+         with an even number of rounds the lower of the two middle ones (the one more favourable \
+         to refresh), equal ratios ranked in the order the rounds ran. Its table, ratios and target \
+         checks all come from that one floor/refresh pair, never a mix of rounds. No round is \
+         discarded: every round's three ratios are under Rounds, whether they meet the targets or \
+         not.\n\n\
+         CPU time per request is the steadiest figure on a shared machine, hence the median by it; \
+         requests/s and latencies move with whatever else runs. Reproduce with `cargo xtask bench` \
+         (`--rounds`, `--duration`, `--warmup`, `--connections`; `--smoke` is the short CI check, \
+         one round by default, which writes nothing).\n",
+        rounds = rounds_text(count),
         connections = info.connections,
         warmup = info.warmup,
         duration = info.duration,
-    );
-    out
+    )
+}
+
+/// `1 round`, `3 rounds`.
+fn rounds_text(count: usize) -> String {
+    if count == 1 {
+        "1 round".to_owned()
+    } else {
+        format!("{count} rounds")
+    }
 }
 
 /// `docs/benchmarks.svg`: two bar pairs, requests/s and CPU µs per request, floor against
@@ -534,6 +590,35 @@ mod tests {
             "round 2/3: floor 40000 requests/s, 10.0 µs CPU/request; refresh 30000 requests/s, \
              12.5 µs CPU/request; refresh/floor: CPU 1.25×, requests/s 0.75×, p99 1.00×"
         );
+    }
+
+    #[test]
+    fn the_document_shows_the_median_round_and_lists_all_rounds() {
+        let info = RunInfo {
+            date: "2026-01-01 00:00 UTC".to_owned(),
+            machine: vec![("cores".to_owned(), "2".to_owned())],
+            command: "cargo xtask bench".to_owned(),
+            duration: 10,
+            warmup: 2,
+            connections: 64,
+        };
+        let rounds = [
+            round(1.5, 31_111.0),
+            round(1.2, 32_222.0),
+            round(1.4, 33_333.0),
+        ];
+        let shown = median_round(&rounds).unwrap();
+        let doc = markdown(&info, &rounds, shown);
+        let result = &doc[doc.find("## Result").unwrap()..doc.find("## Rounds").unwrap()];
+        assert!(result.contains("Round 3 of 3, the median by CPU ratio"));
+        assert!(result.contains("| refresh | 1000 | 33333 |"), "{result}");
+        assert!(!result.contains("31111") && !result.contains("32222"));
+        assert!(result.contains("| CPU per request, refresh/floor | 1.40× |"));
+        let listed = &doc[doc.find("## Rounds").unwrap()..doc.find("## Machine").unwrap()];
+        assert!(listed.starts_with("## Rounds\n\n3 rounds, each the floor then refresh"));
+        assert_eq!(listed.matches("\n| ").count(), 1 + 3, "{listed}");
+        assert!(doc.contains("- **Rounds**: 3 rounds in the same invocation."));
+        assert!(doc.contains("- **Which round is shown**"));
     }
 
     #[test]
