@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: issue 4's side-by-side HTTP benchmark. It builds the release server and
-//! the floor (`crates/server/examples/floor.rs`), drives each in turn with wrk under the same
-//! settings, reads the server's CPU time and peak RSS from /proc, prints the ratios refresh/floor
-//! against the targets and, unless in smoke mode, writes `docs/benchmarks.md` and
+//! the floor (`crates/server/examples/floor.rs`); then, in each of `--rounds` rounds, drives the
+//! floor and then refresh with wrk under the same settings and reads each server's CPU time and
+//! peak RSS from /proc. It prints every round's ratios refresh/floor, reports the median round by
+//! CPU ratio against the targets and, unless in smoke mode, writes `docs/benchmarks.md` and
 //! `docs/benchmarks.svg`.
 
 use std::fmt::Write as _;
@@ -11,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::bench_report::{self, Measurement, RunInfo};
+use crate::bench_report::{self, Measurement, Round, RunInfo, Shown};
 use crate::bench_wrk::{self, WrkResult, WrkRun};
 use crate::files::repo_file;
 
@@ -24,9 +25,11 @@ const PROBE_INTERVAL: Duration = Duration::from_micros(250);
 
 /// The task's settings.
 pub(crate) struct Options {
-    /// Measured seconds per server.
+    /// Rounds, each the floor then refresh; the median round by CPU ratio is reported.
+    pub(crate) rounds: u32,
+    /// Measured seconds per server and round.
     pub(crate) duration: u32,
-    /// Unmeasured warm-up seconds per server (0: none).
+    /// Unmeasured warm-up seconds per server and round (0: none).
     pub(crate) warmup: u32,
     /// Keep-alive connections.
     pub(crate) connections: u32,
@@ -36,7 +39,7 @@ pub(crate) struct Options {
 
 /// Runs the benchmark; `false` when it could not be run (or, in smoke mode, went wrong).
 pub(crate) fn run(options: &Options) -> bool {
-    match run_both(options) {
+    match run_rounds(options) {
         Ok(()) => true,
         Err(message) => {
             eprintln!("bench: {message}");
@@ -45,46 +48,98 @@ pub(crate) fn run(options: &Options) -> bool {
     }
 }
 
-fn run_both(options: &Options) -> Result<(), String> {
+fn run_rounds(options: &Options) -> Result<(), String> {
     check_tools()?;
-    if options.connections == 0 || options.duration == 0 {
-        return Err("--connections and --duration must be at least 1".to_owned());
+    if options.rounds == 0 || options.connections == 0 || options.duration == 0 {
+        return Err("--rounds, --connections and --duration must be at least 1".to_owned());
     }
     build()?;
-    let target = target_dir()?;
-    let work = target.join("bench");
-    std::fs::create_dir_all(&work).map_err(|e| format!("creating {}: {e}", work.display()))?;
-    let servers = [
-        Server {
-            name: "floor",
-            binary: target.join("release/examples/floor"),
-        },
-        Server {
-            name: "refresh",
-            binary: target.join("release/ccstore-server"),
-        },
-    ];
-    let mut minter = Minter {
-        binary: servers[1].binary.clone(),
-        next: 0,
-    };
-    let clock_ticks = clock_ticks_per_second()?;
-    let mut measured = Vec::new();
-    for server in &servers {
-        eprintln!("bench: {} ...", server.name);
-        let m = measure(server, options, &work, &mut minter, clock_ticks)?;
-        eprintln!(
-            "bench: {}: {:.0} requests/s, {:.1} µs CPU/request",
-            m.name, m.requests_per_sec, m.cpu_us_per_request
-        );
-        measured.push(m);
+    let mut bench = Bench::new()?;
+    let rounds = (0..options.rounds)
+        .map(|index| bench.round(options, index))
+        .collect::<Result<Vec<Round>, String>>()?;
+    let shown = bench_report::median_round(&rounds).ok_or("no round was measured")?;
+    print_result(&rounds, shown);
+    if options.smoke {
+        return smoke_verdict(&rounds);
     }
-    let [floor, refresh] = measured.as_slice() else {
-        unreachable!("two servers measured");
-    };
+    write_result(options, &rounds, shown)
+}
+
+/// Everything the rounds share: the two servers, the token minter, the work directory and the
+/// clock tick rate.
+struct Bench {
+    floor: Server,
+    refresh: Server,
+    minter: Minter,
+    work: PathBuf,
+    clock_ticks: f64,
+}
+
+impl Bench {
+    /// Finds the release binaries and prepares the work directory under the target directory.
+    fn new() -> Result<Self, String> {
+        let target = target_dir()?;
+        let work = target.join("bench");
+        std::fs::create_dir_all(&work).map_err(|e| format!("creating {}: {e}", work.display()))?;
+        let refresh_binary = target.join("release/ccstore-server");
+        Ok(Self {
+            floor: Server {
+                name: "floor",
+                binary: target.join("release/examples/floor"),
+            },
+            refresh: Server {
+                name: "refresh",
+                binary: refresh_binary.clone(),
+            },
+            minter: Minter {
+                binary: refresh_binary,
+                next: 0,
+            },
+            work,
+            clock_ticks: clock_ticks_per_second()?,
+        })
+    }
+
+    /// One round (`index` from 0): the floor, then refresh, each a fresh process; on stderr, a
+    /// line as each server starts and one with the round's figures and ratios.
+    fn round(&mut self, options: &Options, index: u32) -> Result<Round, String> {
+        let label = format!("round {}/{}", index + 1, options.rounds);
+        let mut measure_one = |server: &Server| -> Result<Measurement, String> {
+            eprintln!("bench: {label}: {} ...", server.name);
+            measure(
+                server,
+                options,
+                &self.work,
+                &mut self.minter,
+                self.clock_ticks,
+            )
+        };
+        let floor = measure_one(&self.floor)?;
+        let refresh = measure_one(&self.refresh)?;
+        let round = Round { floor, refresh };
+        eprintln!(
+            "bench: {}",
+            bench_report::round_line(index as usize, options.rounds as usize, &round)
+        );
+        Ok(round)
+    }
+}
+
+/// Prints every round's ratios, then the shown round's table and target checks.
+fn print_result(rounds: &[Round], shown: Shown<'_>) {
+    println!("{}", bench_report::rounds_table(rounds, shown.index));
+    println!(
+        "shown: round {} of {}, the median by CPU ratio refresh/floor\n",
+        shown.index + 1,
+        rounds.len()
+    );
+    let Round { floor, refresh } = shown.round;
     println!("{}", bench_report::table(&[floor, refresh]));
-    let checks = bench_report::checks(floor, refresh);
-    println!("{}", bench_report::checks_table(&checks));
+    println!(
+        "{}",
+        bench_report::checks_table(&bench_report::checks(floor, refresh))
+    );
     if floor.body_bytes.abs_diff(refresh.body_bytes) > refresh.body_bytes / 20 {
         eprintln!(
             "bench: warning: the floor's body ({} bytes) differs from refresh's ({} bytes) by \
@@ -92,19 +147,33 @@ fn run_both(options: &Options) -> Result<(), String> {
             floor.body_bytes, refresh.body_bytes
         );
     }
-    if options.smoke {
-        // Ratios are not judged here: CI machines are noisy. That it ran cleanly is the check.
-        for m in [floor, refresh] {
+}
+
+/// Smoke mode's verdict: every server of every round completed requests, all of them 200s.
+/// Ratios are not judged here: CI machines are noisy. That it ran cleanly is the check.
+fn smoke_verdict(rounds: &[Round]) -> Result<(), String> {
+    for (index, round) in rounds.iter().enumerate() {
+        for m in [&round.floor, &round.refresh] {
             if m.requests == 0 || m.non_2xx > 0 {
                 return Err(format!(
-                    "{}: {} requests, {} non-2xx",
-                    m.name, m.requests, m.non_2xx
+                    "round {}: {}: {} requests, {} non-2xx",
+                    index + 1,
+                    m.name,
+                    m.requests,
+                    m.non_2xx
                 ));
             }
         }
-        println!("bench --smoke: both servers ran, every response a 200 (ratios not judged)");
-        return Ok(());
     }
+    println!(
+        "bench --smoke: both servers ran in every round, every response a 200 (ratios not judged)"
+    );
+    Ok(())
+}
+
+/// Writes `docs/benchmarks.md` and `docs/benchmarks.svg` for the shown round and counts the
+/// targets it meets.
+fn write_result(options: &Options, rounds: &[Round], shown: Shown<'_>) -> Result<(), String> {
     let info = RunInfo {
         date: command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         machine: machine(),
@@ -113,11 +182,13 @@ fn run_both(options: &Options) -> Result<(), String> {
         warmup: options.warmup,
         connections: options.connections,
     };
+    let Round { floor, refresh } = shown.round;
     write_doc(
         "docs/benchmarks.md",
-        &bench_report::markdown(&info, floor, refresh),
+        &bench_report::markdown(&info, rounds, shown),
     )?;
     write_doc("docs/benchmarks.svg", &bench_report::svg(floor, refresh))?;
+    let checks = bench_report::checks(floor, refresh);
     let met = checks.iter().filter(|c| c.pass).count();
     println!("targets met: {met} of {}", checks.len());
     Ok(())
@@ -606,6 +677,9 @@ fn machine() -> Vec<(String, String)> {
 
 fn command_text(options: &Options) -> String {
     let mut text = "cargo xtask bench".to_owned();
+    if options.rounds != 3 {
+        let _ = write!(text, " --rounds {}", options.rounds);
+    }
     if options.duration != 10 {
         let _ = write!(text, " --duration {}", options.duration);
     }

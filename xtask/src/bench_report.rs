@@ -1,5 +1,6 @@
-//! What `cargo xtask bench` shows: the table of both servers, the ratios refresh/floor checked
-//! against issue 4's targets, and the committed `docs/benchmarks.md` and `docs/benchmarks.svg`.
+//! What `cargo xtask bench` shows: every round's ratios refresh/floor, the round reported (the
+//! median by CPU ratio) with the table of both servers and issue 4's targets checked, and the
+//! committed `docs/benchmarks.md` and `docs/benchmarks.svg`.
 
 use std::fmt::Write as _;
 
@@ -43,11 +44,119 @@ pub(crate) struct Check {
     pub(crate) pass: bool,
 }
 
-/// Issue 4's targets, for `refresh` measured against `floor` in the same run.
+/// One round: the floor, then refresh, each measured by a fresh process under the same load.
+#[derive(Debug, Clone)]
+pub(crate) struct Round {
+    /// The floor's figures.
+    pub(crate) floor: Measurement,
+    /// Refresh's figures.
+    pub(crate) refresh: Measurement,
+}
+
+/// The ratios refresh/floor of one round.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Ratios {
+    /// CPU µs per request.
+    pub(crate) cpu: f64,
+    /// Requests per second.
+    pub(crate) requests_per_sec: f64,
+    /// 99th percentile latency.
+    pub(crate) p99: f64,
+}
+
+impl Ratios {
+    /// `refresh` divided by `floor`, figure by figure.
+    pub(crate) fn of(floor: &Measurement, refresh: &Measurement) -> Self {
+        Self {
+            cpu: refresh.cpu_us_per_request / floor.cpu_us_per_request,
+            requests_per_sec: refresh.requests_per_sec / floor.requests_per_sec,
+            p99: refresh.p99_us / floor.p99_us,
+        }
+    }
+}
+
+impl Round {
+    /// This round's ratios refresh/floor.
+    pub(crate) fn ratios(&self) -> Ratios {
+        Ratios::of(&self.floor, &self.refresh)
+    }
+}
+
+/// The round reported: which one (0-based) and its figures.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Shown<'a> {
+    /// Its place among the rounds, from 0.
+    pub(crate) index: usize,
+    /// Its figures.
+    pub(crate) round: &'a Round,
+}
+
+/// The median round by CPU ratio refresh/floor: rounds ranked by that ratio, equal ratios in
+/// the order the rounds ran, and the middle one taken, with an even count the lower of the two
+/// middle ones. `None` when there is no round.
+pub(crate) fn median_round(rounds: &[Round]) -> Option<Shown<'_>> {
+    let mut by_cpu: Vec<(f64, Shown<'_>)> = rounds
+        .iter()
+        .enumerate()
+        .map(|(index, round)| (round.ratios().cpu, Shown { index, round }))
+        .collect();
+    // A stable sort: equal ratios keep the order of their rounds.
+    by_cpu.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let middle = by_cpu.len().checked_sub(1)? / 2;
+    by_cpu.get(middle).map(|&(_, shown)| shown)
+}
+
+/// One round in a line for the terminal: both servers' requests/s and CPU µs per request, and
+/// the three ratios. `index` counts from 0.
+pub(crate) fn round_line(index: usize, total: usize, round: &Round) -> String {
+    let ratios = round.ratios();
+    format!(
+        "round {}/{total}: floor {:.0} requests/s, {:.1} µs CPU/request; refresh {:.0} \
+         requests/s, {:.1} µs CPU/request; refresh/floor: CPU {:.2}×, requests/s {:.2}×, p99 \
+         {:.2}×",
+        index + 1,
+        round.floor.requests_per_sec,
+        round.floor.cpu_us_per_request,
+        round.refresh.requests_per_sec,
+        round.refresh.cpu_us_per_request,
+        ratios.cpu,
+        ratios.requests_per_sec,
+        ratios.p99,
+    )
+}
+
+/// Every round's ratios as a Markdown table, the round at `shown` (0-based) marked.
+pub(crate) fn rounds_table(rounds: &[Round], shown: usize) -> String {
+    let mut out = String::from(
+        "| round | CPU per request, refresh/floor | requests/s, refresh/floor | p99 latency, \
+         refresh/floor | |\n|---:|---:|---:|---:|---|\n",
+    );
+    for (index, round) in rounds.iter().enumerate() {
+        let ratios = round.ratios();
+        let mark = if index == shown {
+            "shown (median by CPU)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {:.2}× | {:.2}× | {:.2}× | {mark} |",
+            index + 1,
+            ratios.cpu,
+            ratios.requests_per_sec,
+            ratios.p99,
+        );
+    }
+    out
+}
+
+/// Issue 4's targets, for `refresh` measured against `floor` in the same round.
 pub(crate) fn checks(floor: &Measurement, refresh: &Measurement) -> Vec<Check> {
-    let cpu = refresh.cpu_us_per_request / floor.cpu_us_per_request;
-    let rate = refresh.requests_per_sec / floor.requests_per_sec;
-    let p99 = refresh.p99_us / floor.p99_us;
+    let Ratios {
+        cpu,
+        requests_per_sec: rate,
+        p99,
+    } = Ratios::of(floor, refresh);
     let rss_mib = kib_to_mib(refresh.peak_rss_kib);
     vec![
         Check {
@@ -150,49 +259,87 @@ pub(crate) struct RunInfo {
     pub(crate) machine: Vec<(String, String)>,
     /// The command line that reproduces the run.
     pub(crate) command: String,
-    /// Measured seconds per server.
+    /// Measured seconds per server and round.
     pub(crate) duration: u32,
-    /// Warm-up seconds per server.
+    /// Warm-up seconds per server and round.
     pub(crate) warmup: u32,
     /// Connections.
     pub(crate) connections: u32,
 }
 
-/// `docs/benchmarks.md` for one run.
-pub(crate) fn markdown(info: &RunInfo, floor: &Measurement, refresh: &Measurement) -> String {
-    let checks = checks(floor, refresh);
-    let met = checks.iter().filter(|c| c.pass).count();
-    let mut out = String::new();
-    let _ = write!(
-        out,
+/// `docs/benchmarks.md` for one run: the shown round whole, every round's ratios, the machine
+/// and the method.
+pub(crate) fn markdown(info: &RunInfo, rounds: &[Round], shown: Shown<'_>) -> String {
+    let mut out = format!(
         "# Benchmark: `POST /ccstore/v1/refresh` against an actix-web floor\n\n\
          Written by `{command}` on {date}; do not edit by hand, run it again.\n\n\
-         ![requests/s and CPU µs per request, floor and refresh](benchmarks.svg)\n\n\
-         ## Result\n\n{table}\n\
-         Targets (issue 4), refresh measured against the floor in the same run: **{met} of {total} \
-         met**.\n\n{checks}\n",
+         ![requests/s and CPU µs per request, floor and refresh](benchmarks.svg)\n\n",
         command = info.command,
         date = info.date,
+    );
+    out.push_str(&result_section(rounds.len(), shown));
+    out.push_str(&rounds_section(rounds, shown.index));
+    out.push_str(&machine_section(info));
+    out.push_str(&method_section(info, rounds.len()));
+    out
+}
+
+/// `## Result`: the shown round's table and target checks.
+fn result_section(count: usize, shown: Shown<'_>) -> String {
+    let Round { floor, refresh } = shown.round;
+    let checks = checks(floor, refresh);
+    let met = checks.iter().filter(|c| c.pass).count();
+    format!(
+        "## Result\n\n\
+         Round {number} of {count}, the median by CPU ratio refresh/floor (every round is listed \
+         under [Rounds](#rounds)).\n\n{table}\n\
+         Targets (issue 4), refresh measured against the floor in the same round: **{met} of \
+         {total} met**.\n\n{checks}\n",
+        number = shown.index + 1,
         table = table(&[floor, refresh]),
         total = checks.len(),
         checks = checks_table(&checks),
-    );
-    out.push_str("## Machine\n\n| | |\n|---|---|\n");
+    )
+}
+
+/// `## Rounds`: every round's ratios, the shown one marked.
+fn rounds_section(rounds: &[Round], shown: usize) -> String {
+    format!(
+        "## Rounds\n\n\
+         {count}, each the floor then refresh; every round measured is listed, the one under \
+         Result marked.\n\n{table}\n",
+        count = rounds_text(rounds.len()),
+        table = rounds_table(rounds, shown),
+    )
+}
+
+/// `## Machine`: where the run was made.
+fn machine_section(info: &RunInfo) -> String {
+    let mut out = String::from("## Machine\n\n| | |\n|---|---|\n");
     for (name, value) in &info.machine {
         let _ = writeln!(out, "| {name} | {value} |");
     }
-    let _ = write!(
-        out,
-        "\n## Method\n\n\
+    out.push('\n');
+    out
+}
+
+/// `## Method`: how each figure is made, and how the shown round is chosen.
+fn method_section(info: &RunInfo, count: usize) -> String {
+    format!(
+        "## Method\n\n\
          - **Servers**: `floor` is `crates/server/examples/floor.rs`, a minimal actix-web app whose \
          `POST /ccstore/v1/refresh` handler answers a fixed `application/json` body of the size and \
          shape of a refresh response (no `Cache-Control`/`Pragma` headers), without logging; `refresh` is the release `ccstore-server` \
          with its production defaults (`RUST_LOG` unset, so one access-log line per request on \
          stderr, redirected to a file). Both are built with the workspace's release profile, run \
-         with one worker (`CCSTORE_WORKERS=1`) and pinned with `taskset -c 0`; the floor runs \
-         first, then refresh, in the same invocation.\n\
+         with one worker (`CCSTORE_WORKERS=1`) and pinned with `taskset -c 0`.\n\
+         - **Rounds**: {rounds} in the same invocation. Each round starts both servers afresh and \
+         measures the floor, then refresh, under the same load, so a slow drift in whatever else \
+         runs on the machine reaches both alike. Start to first refresh and peak RSS are measured \
+         in every round too; Result gives those of the round it shows.\n\
          - **Load**: `taskset -c 1 wrk -t1 -c{connections} --latency -s bench/refresh.lua`, \
-         keep-alive, {warmup} s of warm-up (not measured), then {duration} s measured. Every \
+         keep-alive, {warmup} s of warm-up (not measured), then {duration} s measured, for each \
+         server in each round. Every \
          request carries a token returned by an earlier response (the script keeps a FIFO queue \
          seeded with tokens minted by `ccstore-server token` under a fixed bench key, twice the \
          connections plus 16, with distinct `sub`s), and each token is sent once; tokens left \
@@ -206,15 +353,33 @@ pub(crate) fn markdown(info: &RunInfo, floor: &Measurement, refresh: &Measuremen
          - **Start to first refresh**: from spawning the process to the first 200 on the refresh \
          path, polled with a fresh TCP connection every 0.25 ms.\n\
          - **Non-2xx**: responses other than 200 counted by the script (wrk's own `Non-2xx or 3xx` \
-         count is checked to agree).\n\n\
-         CPU time per request is the steadiest figure on a shared machine; requests/s and \
-         latencies move with whatever else runs. Reproduce with `cargo xtask bench` (`--duration`, \
-         `--warmup`, `--connections`; `--smoke` is the short CI check, which writes nothing).\n",
+         count is checked to agree).\n\
+         - **Which round is shown**: on a shared machine identical runs of the same server minutes \
+         apart can differ by tens of percent, so a single pair says more about the noise than \
+         about the server. Result shows one round whole, the median by CPU ratio refresh/floor: \
+         with an even number of rounds the lower of the two middle ones (the one more favourable \
+         to refresh), equal ratios ranked in the order the rounds ran. Its table, ratios and target \
+         checks all come from that one floor/refresh pair, never a mix of rounds. No round is \
+         discarded: every round's three ratios are under Rounds, whether they meet the targets or \
+         not.\n\n\
+         CPU time per request is the steadiest figure on a shared machine, hence the median by it; \
+         requests/s and latencies move with whatever else runs. Reproduce with `cargo xtask bench` \
+         (`--rounds`, `--duration`, `--warmup`, `--connections`; `--smoke` is the short CI check, \
+         one round by default, which writes nothing).\n",
+        rounds = rounds_text(count),
         connections = info.connections,
         warmup = info.warmup,
         duration = info.duration,
-    );
-    out
+    )
+}
+
+/// `1 round`, `3 rounds`.
+fn rounds_text(count: usize) -> String {
+    if count == 1 {
+        "1 round".to_owned()
+    } else {
+        format!("{count} rounds")
+    }
 }
 
 /// `docs/benchmarks.svg`: two bar pairs, requests/s and CPU µs per request, floor against
@@ -342,6 +507,118 @@ mod tests {
         assert!(verdict("non-2xx"));
         assert!(verdict("peak RSS"));
         assert!(verdict("start to first refresh"));
+    }
+
+    /// A round whose CPU ratio refresh/floor is `cpu_ratio`; its requests/s tell rounds apart.
+    fn round(cpu_ratio: f64, refresh_rate: f64) -> Round {
+        Round {
+            floor: measurement("floor", 40_000.0, 10.0),
+            refresh: measurement("refresh", refresh_rate, 10.0 * cpu_ratio),
+        }
+    }
+
+    /// The 0-based index [`median_round`] picks among rounds of these CPU ratios.
+    fn median_of(cpu_ratios: &[f64]) -> Option<usize> {
+        let rounds: Vec<Round> = cpu_ratios.iter().map(|&r| round(r, 30_000.0)).collect();
+        median_round(&rounds).map(|shown| shown.index)
+    }
+
+    #[test]
+    fn the_median_of_an_odd_count_is_the_middle_cpu_ratio() {
+        assert_eq!(median_of(&[1.3]), Some(0));
+        assert_eq!(median_of(&[1.5, 1.2, 1.4]), Some(2));
+        assert_eq!(median_of(&[1.2, 1.5, 1.3, 1.1, 1.4]), Some(2));
+    }
+
+    #[test]
+    fn the_median_of_an_even_count_is_the_lower_middle() {
+        assert_eq!(median_of(&[1.4, 1.3]), Some(1));
+        assert_eq!(median_of(&[1.3, 1.4]), Some(0));
+        // Ranked 1.2 (round 2), 1.3 (round 4), 1.4 (round 3), 1.5 (round 1).
+        assert_eq!(median_of(&[1.5, 1.2, 1.4, 1.3]), Some(3));
+    }
+
+    #[test]
+    fn equal_cpu_ratios_rank_in_the_order_the_rounds_ran() {
+        // Ranked 1.2 (round 2), 1.3 (round 1), 1.3 (round 3): the middle is round 1.
+        assert_eq!(median_of(&[1.3, 1.2, 1.3]), Some(0));
+        assert_eq!(median_of(&[1.3, 1.3, 1.3]), Some(1));
+        assert_eq!(median_of(&[1.3, 1.3]), Some(0));
+    }
+
+    #[test]
+    fn no_round_has_no_median() {
+        assert!(median_of(&[]).is_none());
+    }
+
+    #[test]
+    fn the_median_round_is_returned_whole() {
+        let rounds = [
+            round(1.5, 31_000.0),
+            round(1.2, 32_000.0),
+            round(1.4, 33_000.0),
+        ];
+        let shown = median_round(&rounds).unwrap();
+        assert_eq!(shown.index, 2);
+        assert!((shown.round.refresh.requests_per_sec - 33_000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_rounds_table_lists_every_round_and_marks_the_shown_one() {
+        let rounds = [
+            round(1.5, 30_000.0),
+            round(1.2, 34_000.0),
+            round(1.4, 36_000.0),
+        ];
+        let table = rounds_table(&rounds, 2);
+        let lines: Vec<&str> = table.lines().collect();
+        assert_eq!(lines.len(), 2 + 3, "{table}");
+        assert_eq!(lines[2], "| 1 | 1.50× | 0.75× | 1.00× |  |");
+        assert_eq!(lines[3], "| 2 | 1.20× | 0.85× | 1.00× |  |");
+        assert_eq!(
+            lines[4],
+            "| 3 | 1.40× | 0.90× | 1.00× | shown (median by CPU) |"
+        );
+        assert_eq!(table.matches("shown").count(), 1);
+    }
+
+    #[test]
+    fn a_round_line_gives_both_servers_and_the_three_ratios() {
+        let line = round_line(1, 3, &round(1.25, 30_000.0));
+        assert_eq!(
+            line,
+            "round 2/3: floor 40000 requests/s, 10.0 µs CPU/request; refresh 30000 requests/s, \
+             12.5 µs CPU/request; refresh/floor: CPU 1.25×, requests/s 0.75×, p99 1.00×"
+        );
+    }
+
+    #[test]
+    fn the_document_shows_the_median_round_and_lists_all_rounds() {
+        let info = RunInfo {
+            date: "2026-01-01 00:00 UTC".to_owned(),
+            machine: vec![("cores".to_owned(), "2".to_owned())],
+            command: "cargo xtask bench".to_owned(),
+            duration: 10,
+            warmup: 2,
+            connections: 64,
+        };
+        let rounds = [
+            round(1.5, 31_111.0),
+            round(1.2, 32_222.0),
+            round(1.4, 33_333.0),
+        ];
+        let shown = median_round(&rounds).unwrap();
+        let doc = markdown(&info, &rounds, shown);
+        let result = &doc[doc.find("## Result").unwrap()..doc.find("## Rounds").unwrap()];
+        assert!(result.contains("Round 3 of 3, the median by CPU ratio"));
+        assert!(result.contains("| refresh | 1000 | 33333 |"), "{result}");
+        assert!(!result.contains("31111") && !result.contains("32222"));
+        assert!(result.contains("| CPU per request, refresh/floor | 1.40× |"));
+        let listed = &doc[doc.find("## Rounds").unwrap()..doc.find("## Machine").unwrap()];
+        assert!(listed.starts_with("## Rounds\n\n3 rounds, each the floor then refresh"));
+        assert_eq!(listed.matches("\n| ").count(), 1 + 3, "{listed}");
+        assert!(doc.contains("- **Rounds**: 3 rounds in the same invocation."));
+        assert!(doc.contains("- **Which round is shown**"));
     }
 
     #[test]
