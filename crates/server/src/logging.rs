@@ -37,11 +37,15 @@ impl Batch {
     }
 
     /// Writes what is pending to stderr; logging must never fail a request, so errors are dropped.
-    fn write_out(&self) {
-        let pending = std::mem::take(&mut *self.lock());
-        if !pending.is_empty() {
-            let _ = io::stderr().lock().write_all(&pending);
+    /// The pending buffer is swapped with `spare` (empty, its capacity kept from the batch before),
+    /// so the next batch fills a buffer that has room already instead of regrowing (and copying)
+    /// from nothing.
+    fn write_out(&self, spare: &mut Vec<u8>) {
+        std::mem::swap(&mut *self.lock(), spare);
+        if !spare.is_empty() {
+            let _ = io::stderr().lock().write_all(spare);
         }
+        spare.clear();
     }
 }
 
@@ -70,6 +74,7 @@ pub fn init(format: LogFormat) {
     std::thread::Builder::new()
         .name("log-flush".to_owned())
         .spawn(move || {
+            let mut spare = Vec::with_capacity(2 * EAGER_FLUSH_BYTES);
             loop {
                 let pending = flusher.lock();
                 let pending = flusher
@@ -77,7 +82,7 @@ pub fn init(format: LogFormat) {
                     .wait_timeout(pending, FLUSH_INTERVAL)
                     .map_or_else(|poisoned| poisoned.into_inner().0, |(guard, _)| guard);
                 drop(pending);
-                flusher.write_out();
+                flusher.write_out(&mut spare);
             }
         })
         .map_err(|error| eprintln!("log flusher not started ({error}); logs are written at exit"))
@@ -122,6 +127,6 @@ pub(crate) fn access(target: &str, access: &Access<'_>) {
 /// Writes every pending log line to stderr now.
 pub fn flush() {
     if let Some(batch) = BATCH.get() {
-        batch.write_out();
+        batch.write_out(&mut Vec::new());
     }
 }
