@@ -23,6 +23,10 @@ const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pause between two start-up probes.
 const PROBE_INTERVAL: Duration = Duration::from_micros(250);
 
+/// Rounds when `--rounds` is not given: on a shared machine single rounds vary by tens of
+/// percent, and five make the median round steadier than three.
+pub(crate) const DEFAULT_ROUNDS: u32 = 5;
+
 /// The task's settings.
 pub(crate) struct Options {
     /// Rounds, each the floor then refresh; the median round by CPU ratio is reported.
@@ -677,7 +681,7 @@ fn machine() -> Vec<(String, String)> {
 
 fn command_text(options: &Options) -> String {
     let mut text = "cargo xtask bench".to_owned();
-    if options.rounds != 3 {
+    if options.rounds != DEFAULT_ROUNDS {
         let _ = write!(text, " --rounds {}", options.rounds);
     }
     if options.duration != 10 {

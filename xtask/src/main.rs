@@ -46,7 +46,7 @@ enum Task {
     /// (`apt-get install -y wrk`).
     Bench {
         /// Rounds, each the floor then refresh in fresh processes; the median round by CPU ratio
-        /// is reported (even count: the lower middle) [default: 3, 1 with --smoke].
+        /// is reported (even count: the lower middle) [default: 5, 1 with --smoke].
         #[arg(long)]
         rounds: Option<u32>,
         /// Measured seconds per server and round [default: 10, 2 with --smoke].
@@ -78,7 +78,7 @@ fn main() -> ExitCode {
             connections,
             smoke,
         } => bench::run(&bench::Options {
-            rounds: rounds.unwrap_or(if smoke { 1 } else { 3 }),
+            rounds: rounds.unwrap_or(if smoke { 1 } else { bench::DEFAULT_ROUNDS }),
             duration: duration.unwrap_or(if smoke { 2 } else { 10 }),
             warmup: warmup.unwrap_or(if smoke { 1 } else { 2 }),
             connections,
