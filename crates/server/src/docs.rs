@@ -47,6 +47,23 @@ use ccstore_model::{
 )]
 pub struct ApiDoc;
 
+/// The 405 of the probes, which answer GET, HEAD and OPTIONS.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "only read by the OpenAPI derive")]
+pub(crate) enum ProbeMethodNotAllowed {
+    /// Another method.
+    #[response(
+        status = 405,
+        description = "Another method than GET, HEAD or OPTIONS.",
+        example = json!({
+            "status": "405",
+            "message": "This method is not allowed on this resource.",
+            "type": "https://www.rfc-editor.org/rfc/rfc9110#status.405"
+        })
+    )]
+    MethodNotAllowed(ErrorModel),
+}
+
 /// The error answers every token operation shares, all `errorModel`.
 #[derive(IntoResponses)]
 #[allow(dead_code, reason = "only read by the OpenAPI derive")]

@@ -5,6 +5,7 @@ use actix_web::web;
 use ccstore_model::{ErrorModel, HealthStatus};
 
 use crate::AppState;
+use crate::docs::ProbeMethodNotAllowed;
 use crate::errors::ApiError;
 use crate::handlers::responses::NoStoreJson;
 
@@ -20,12 +21,7 @@ use crate::handlers::responses::NoStoreJson;
     responses(
         (status = 200, description = "The process serves.", body = HealthStatus,
          example = json!({"status": "ok"})),
-        (status = 405, description = "Another method than GET, HEAD or OPTIONS.", body = ErrorModel,
-         example = json!({
-             "status": "405",
-             "message": "This method is not allowed on this resource.",
-             "type": "https://www.rfc-editor.org/rfc/rfc9110#status.405"
-         })),
+        ProbeMethodNotAllowed,
     ),
     security(()),
 )]
@@ -45,12 +41,7 @@ pub(crate) async fn live() -> NoStoreJson<HealthStatus> {
     responses(
         (status = 200, description = "The instance takes traffic.", body = HealthStatus,
          example = json!({"status": "ok"})),
-        (status = 405, description = "Another method than GET, HEAD or OPTIONS.", body = ErrorModel,
-         example = json!({
-             "status": "405",
-             "message": "This method is not allowed on this resource.",
-             "type": "https://www.rfc-editor.org/rfc/rfc9110#status.405"
-         })),
+        ProbeMethodNotAllowed,
         (status = 503, description = "The instance is shutting down or cannot reach the session store; `devMessage` says which.",
          body = ErrorModel,
          headers(("Retry-After" = u32, description = "Seconds to wait before asking again.")),
