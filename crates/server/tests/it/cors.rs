@@ -78,37 +78,29 @@ async fn a_preflight_from_another_origin_or_for_another_method_is_a_400_error_mo
 #[actix_rt::test]
 async fn an_actual_request_from_an_allowed_origin_gets_its_origin_back_and_others_get_none() {
     let app = test::init_service(build_app_with(state(&ManualClock::at(NOW)), &options())).await;
-    let response = test::call_service(
-        &app,
-        refresh_with(&shopper_token())
-            .insert_header(("Origin", SHOP))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(header(&response, "access-control-allow-origin"), SHOP);
-
-    // A refusal is readable by the allowed origin too: clients look for status "401".
-    let response = test::call_service(
-        &app,
-        refresh_with("not-a-token")
-            .insert_header(("Origin", SHOP))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(header(&response, "access-control-allow-origin"), SHOP);
-
-    // CORS is enforced by browsers: the server answers, without the header that lets them read.
-    let response = test::call_service(
-        &app,
-        refresh_with("not-a-token")
-            .insert_header(("Origin", "https://evil.example"))
-            .to_request(),
-    )
-    .await;
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(header(&response, "access-control-allow-origin"), "");
+    let valid = shopper_token();
+    for (token, origin, status, allowed) in [
+        (valid.as_str(), SHOP, StatusCode::OK, SHOP),
+        // A refusal is readable by the allowed origin too: clients look for status "401".
+        ("not-a-token", SHOP, StatusCode::UNAUTHORIZED, SHOP),
+        // CORS is enforced by browsers: the server answers, without the header that lets them
+        // read.
+        (
+            "not-a-token",
+            "https://evil.example",
+            StatusCode::UNAUTHORIZED,
+            "",
+        ),
+    ] {
+        let request = refresh_with(token).insert_header(("Origin", origin));
+        let response = test::call_service(&app, request.to_request()).await;
+        assert_eq!(response.status(), status, "{origin}");
+        assert_eq!(
+            header(&response, "access-control-allow-origin"),
+            allowed,
+            "{origin}"
+        );
+    }
 }
 
 #[actix_rt::test]
