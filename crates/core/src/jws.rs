@@ -1,10 +1,15 @@
 //! Compact JWS (RFC 7515) as ccstore uses it: HS256 only. The structure, the header and the claims
-//! are read once by us; the HMAC is jsonwebtoken's. A token whose header is one ccstore writes is
-//! matched to its key without parsing the header.
+//! are read once by us, and the HMAC is computed with a key prepared once ([`HmacKey`]); a token
+//! whose header is one ccstore writes is matched to its key without parsing the header.
+//!
+//! jsonwebtoken's `crypto::{sign, verify}` would re-key the HMAC and allocate a boxed signer on
+//! every call, and it offers no way to keep a keyed one; the integration tests (`interop`) hold
+//! this module to jsonwebtoken both ways, refusals included.
+//!
+//! [`HmacKey`]: crate::HmacKey
 
-use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::Algorithm;
+use base64::{DecodeSliceError, Engine};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -34,15 +39,17 @@ pub(crate) fn open<T: DeserializeOwned>(token: &str, keys: &KeySet) -> Result<T,
         let kid = foreign_kid(header)?;
         keys.for_kid(kid.as_deref()).ok_or(TokenError::UnknownKey)?
     };
-    match jsonwebtoken::crypto::verify(
-        signature,
-        message.as_bytes(),
-        &key.key.decoding,
-        Algorithm::HS256,
-    ) {
-        Ok(true) => {}
-        Ok(false) => return Err(TokenError::BadSignature),
+    let mut decoded = [0; 32];
+    let signature = match URL_SAFE_NO_PAD.decode_slice(signature, &mut decoded) {
+        Ok(length) => decoded.get(..length).unwrap_or_default(),
+        // Longer than a signature: wrong if it is base64url at all.
+        Err(DecodeSliceError::OutputSliceTooSmall) if URL_SAFE_NO_PAD.decode(signature).is_ok() => {
+            return Err(TokenError::BadSignature);
+        }
         Err(_) => return Err(TokenError::Malformed),
+    };
+    if !key.key.verifies(message.as_bytes(), signature) {
+        return Err(TokenError::BadSignature);
     }
     let claims = URL_SAFE_NO_PAD
         .decode(payload)
@@ -51,17 +58,15 @@ pub(crate) fn open<T: DeserializeOwned>(token: &str, keys: &KeySet) -> Result<T,
 }
 
 /// A compact JWS of `claims` (already JSON) signed with HS256 under `key`, naming it in `kid`.
-pub(crate) fn seal(claims_json: &[u8], key: &NamedKey) -> Result<String, TokenError> {
+pub(crate) fn seal(claims_json: &[u8], key: &NamedKey) -> String {
     let mut token = String::with_capacity(key.header.len() + claims_json.len() * 4 / 3 + 48);
     token.push_str(&key.header);
     token.push('.');
     URL_SAFE_NO_PAD.encode_string(claims_json, &mut token);
-    let signature =
-        jsonwebtoken::crypto::sign(token.as_bytes(), &key.key.encoding, Algorithm::HS256)
-            .map_err(|_| TokenError::Signing)?;
+    let signature = key.key.sign(token.as_bytes());
     token.push('.');
-    token.push_str(&signature);
-    Ok(token)
+    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    token
 }
 
 /// The `kid` of a header written by someone else, if it asks for HS256 and nothing critical.
@@ -95,7 +100,7 @@ mod tests {
     #[test]
     fn sealed_tokens_open_and_tampering_is_caught() {
         let keys = KeySet::single(HmacKey::new(&[9; 32]).unwrap());
-        let token = seal(br#"{"a":1}"#, keys.signing()).unwrap();
+        let token = seal(br#"{"a":1}"#, keys.signing());
         assert!(token.starts_with("eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9."));
         let opened: serde_json::Value = open(&token, &keys).unwrap();
         assert_eq!(opened, serde_json::json!({"a": 1}));
@@ -114,7 +119,7 @@ mod tests {
     #[test]
     fn a_token_opens_under_any_set_that_still_lists_its_key() {
         let before = named(&["k1"], "k1");
-        let token = seal(b"{}", before.signing()).unwrap();
+        let token = seal(b"{}", before.signing());
         let rotated = named(&["k1", "k2"], "k2");
         assert!(open::<serde_json::Value>(&token, &rotated).is_ok());
         let retired = named(&["k2"], "k2");

@@ -1,9 +1,11 @@
-//! The HS256 signing key, checked once at start-up and prepared for both signing and verifying, so
-//! no request pays for key set-up and no log can print the secret.
+//! The HS256 signing key, checked once at start-up and kept as an HMAC-SHA256 state that has
+//! already absorbed it (the `hmac` crate, which jsonwebtoken's `rust_crypto` backend uses too),
+//! so no request pays for key set-up and no log can print the secret.
 
 use std::fmt;
 
-use jsonwebtoken::{DecodingKey, EncodingKey};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use crate::KeyError;
 
@@ -13,8 +15,8 @@ pub const MIN_KEY_BYTES: usize = 32;
 /// An HS256 key of at least [`MIN_KEY_BYTES`] bytes.
 #[derive(Clone)]
 pub struct HmacKey {
-    pub(crate) encoding: EncodingKey,
-    pub(crate) decoding: DecodingKey,
+    /// HMAC-SHA256 with the key already absorbed.
+    keyed: Hmac<Sha256>,
 }
 
 impl HmacKey {
@@ -26,10 +28,25 @@ impl HmacKey {
                 minimum: MIN_KEY_BYTES,
             });
         }
-        Ok(Self {
-            encoding: EncodingKey::from_secret(secret),
-            decoding: DecodingKey::from_secret(secret),
-        })
+        let keyed = Hmac::new_from_slice(secret).map_err(|_| KeyError::TooShort {
+            actual: secret.len(),
+            minimum: MIN_KEY_BYTES,
+        })?;
+        Ok(Self { keyed })
+    }
+
+    /// The HS256 signature of `message`.
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 32] {
+        let mut mac = self.keyed.clone();
+        mac.update(message);
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Whether `signature` is the HS256 signature of `message`, compared in constant time.
+    pub(crate) fn verifies(&self, message: &[u8], signature: &[u8]) -> bool {
+        let mut mac = self.keyed.clone();
+        mac.update(message);
+        mac.verify_slice(signature).is_ok()
     }
 }
 

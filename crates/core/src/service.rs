@@ -160,7 +160,7 @@ impl TokenService {
         // Shopper claims take about 250 bytes: one allocation, no regrowth.
         let mut json = Vec::with_capacity(512);
         serde_json::to_writer(&mut json, &claims).map_err(|_| TokenError::Signing)?;
-        let token = jws::seal(&json, self.keys.current().signing())?;
+        let token = jws::seal(&json, self.keys.current().signing());
         Ok(IssuedToken {
             token,
             expires_in: exp - now,

@@ -8,6 +8,7 @@
 )]
 
 mod handmade;
+mod interop;
 mod mint;
 mod properties;
 mod refresh;
