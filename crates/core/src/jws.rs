@@ -8,8 +8,7 @@
 //!
 //! [`HmacKey`]: crate::HmacKey
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::{DecodeSliceError, Engine};
+use base64_simd::{Out, URL_SAFE_NO_PAD};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
@@ -39,20 +38,23 @@ pub(crate) fn open<T: DeserializeOwned>(token: &str, keys: &KeySet) -> Result<T,
         let kid = foreign_kid(header)?;
         keys.for_kid(kid.as_deref()).ok_or(TokenError::UnknownKey)?
     };
+    let signature = signature.as_bytes();
     let mut decoded = [0; 32];
-    let signature = match URL_SAFE_NO_PAD.decode_slice(signature, &mut decoded) {
-        Ok(length) => decoded.get(..length).unwrap_or_default(),
-        // Longer than a signature: wrong if it is base64url at all.
-        Err(DecodeSliceError::OutputSliceTooSmall) if URL_SAFE_NO_PAD.decode(signature).is_ok() => {
-            return Err(TokenError::BadSignature);
+    match URL_SAFE_NO_PAD.decoded_length(signature) {
+        Ok(32) => {
+            URL_SAFE_NO_PAD
+                .decode(signature, Out::from_slice(&mut decoded))
+                .map_err(|_| TokenError::Malformed)?;
         }
-        Err(_) => return Err(TokenError::Malformed),
-    };
-    if !key.key.verifies(message.as_bytes(), signature) {
+        // Base64url, but not the length of an HS256 signature.
+        Ok(_) if URL_SAFE_NO_PAD.check(signature).is_ok() => return Err(TokenError::BadSignature),
+        _ => return Err(TokenError::Malformed),
+    }
+    if !key.key.verifies(message.as_bytes(), &decoded) {
         return Err(TokenError::BadSignature);
     }
     let claims = URL_SAFE_NO_PAD
-        .decode(payload)
+        .decode_to_vec(payload)
         .map_err(|_| TokenError::Malformed)?;
     serde_json::from_slice(&claims).map_err(|_| TokenError::Malformed)
 }
@@ -62,17 +64,17 @@ pub(crate) fn seal(claims_json: &[u8], key: &NamedKey) -> String {
     let mut token = String::with_capacity(key.header.len() + claims_json.len() * 4 / 3 + 48);
     token.push_str(&key.header);
     token.push('.');
-    URL_SAFE_NO_PAD.encode_string(claims_json, &mut token);
+    URL_SAFE_NO_PAD.encode_append(claims_json, &mut token);
     let signature = key.key.sign(token.as_bytes());
     token.push('.');
-    URL_SAFE_NO_PAD.encode_string(signature, &mut token);
+    URL_SAFE_NO_PAD.encode_append(signature, &mut token);
     token
 }
 
 /// The `kid` of a header written by someone else, if it asks for HS256 and nothing critical.
 fn foreign_kid(encoded: &str) -> Result<Option<String>, TokenError> {
     let json = URL_SAFE_NO_PAD
-        .decode(encoded)
+        .decode_to_vec(encoded)
         .map_err(|_| TokenError::Malformed)?;
     let header: Header = serde_json::from_slice(&json).map_err(|_| TokenError::Malformed)?;
     if header.alg != "HS256" || header.crit.is_some() {
@@ -136,7 +138,7 @@ mod tests {
             r#"{"alg":"HS512"}"#,
             r#"{"alg":"HS256","crit":["exp"]}"#,
         ] {
-            let encoded = URL_SAFE_NO_PAD.encode(header);
+            let encoded = URL_SAFE_NO_PAD.encode_to_string(header);
             assert_eq!(
                 foreign_kid(&encoded),
                 Err(TokenError::UnsupportedAlgorithm),
@@ -144,16 +146,16 @@ mod tests {
             );
         }
         assert_eq!(
-            foreign_kid(&URL_SAFE_NO_PAD.encode(r#"{"typ":"JWT"}"#)),
+            foreign_kid(&URL_SAFE_NO_PAD.encode_to_string(r#"{"typ":"JWT"}"#)),
             Err(TokenError::Malformed)
         );
         assert_eq!(foreign_kid("!!"), Err(TokenError::Malformed));
         assert_eq!(
-            foreign_kid(&URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","kid":"k1"}"#)),
+            foreign_kid(&URL_SAFE_NO_PAD.encode_to_string(r#"{"alg":"HS256","kid":"k1"}"#)),
             Ok(Some("k1".to_owned()))
         );
         assert_eq!(
-            foreign_kid(&URL_SAFE_NO_PAD.encode(r#"{"kid":7,"alg":"HS256"}"#)),
+            foreign_kid(&URL_SAFE_NO_PAD.encode_to_string(r#"{"kid":7,"alg":"HS256"}"#)),
             Err(TokenError::Malformed)
         );
     }

@@ -4,8 +4,7 @@
 
 use std::borrow::Cow;
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64_simd::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
 use uuid::Uuid;
@@ -143,7 +142,7 @@ impl<S: SessionStore> Sessions<S> {
 /// The session and token ids of a verified token: its `sid` and `jti`, or for a token minted
 /// elsewhere without them, a digest of the token (never the token itself: ids are stored).
 fn identities<'c>(claims: &'c Claims, token: &str) -> (Cow<'c, str>, Cow<'c, str>) {
-    let digest = || Cow::Owned(URL_SAFE_NO_PAD.encode(Sha256::digest(token.as_bytes())));
+    let digest = || Cow::Owned(URL_SAFE_NO_PAD.encode_to_string(Sha256::digest(token.as_bytes())));
     let sid = claims.sid.as_deref().map_or_else(digest, Cow::Borrowed);
     let token_id = claims.jti.as_deref().map_or_else(digest, Cow::Borrowed);
     (sid, token_id)

@@ -14,11 +14,19 @@ pub(crate) fn sign_with_header(header: &Value, claims: &Value, key: &[u8]) -> St
 
 /// A compact JWT of header and claims given as raw JSON text, HMAC-SHA256 signed with `key`.
 pub(crate) fn sign_raw(header: &str, claims: &str, key: &[u8]) -> String {
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header),
-        URL_SAFE_NO_PAD.encode(claims)
-    );
+    sign_segments(
+        &format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(header),
+            URL_SAFE_NO_PAD.encode(claims)
+        ),
+        key,
+    )
+}
+
+/// `signing_input` (header and payload segments, encoded as they are to be sent), with its
+/// HMAC-SHA256 under `key` appended.
+pub(crate) fn sign_segments(signing_input: &str, key: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
     mac.update(signing_input.as_bytes());
     let signature = URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());

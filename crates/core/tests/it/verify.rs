@@ -3,7 +3,7 @@
 use ccstore_core::TokenError;
 use serde_json::json;
 
-use crate::handmade::{shopper_claims, sign, sign_with_header};
+use crate::handmade::{shopper_claims, sign, sign_segments, sign_with_header};
 use crate::{ISSUER, KEY, NOW, policy, service, service_with};
 
 #[test]
@@ -220,4 +220,50 @@ fn unregistered_claims_keep_escaped_names_and_any_json_value() {
     let token = crate::handmade::sign_raw(r#"{"alg":"HS256"}"#, &claims, KEY);
     let verified = service.verify(&token).unwrap();
     assert_eq!(verified.other["rôle"], json!({"a": [1, null]}));
+}
+
+#[test]
+fn a_payload_is_read_only_as_canonical_base64url() {
+    use base64::Engine;
+    use base64::alphabet::URL_SAFE;
+    use base64::engine::DecodePaddingMode;
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
+
+    let lenient = GeneralPurpose::new(
+        &URL_SAFE,
+        GeneralPurposeConfig::new()
+            .with_decode_padding_mode(DecodePaddingMode::RequireNone)
+            .with_decode_allow_trailing_bits(true),
+    );
+    let (service, _) = service();
+    // Claims of 3n+1 bytes: the payload's last character carries 2 bits of data and 4 unused
+    // bits, which a lenient decoder ignores, so 16 spellings would read as the same claims.
+    let mut claims = shopper_claims(NOW, 900);
+    let mut filler = String::new();
+    while {
+        claims["aud"] = json!(filler);
+        claims.to_string().len() % 3 != 1
+    } {
+        filler.push('x');
+    }
+    let token = sign(&claims, KEY);
+    let (header, rest) = token.split_once('.').unwrap();
+    let payload = rest.split_once('.').unwrap().0;
+    let (kept, _) = payload.split_at(payload.len() - 1);
+    // Every last character, correctly signed: only the canonical spelling is accepted, though a
+    // lenient decoder reads 16 of them as the very same claims.
+    let mut accepted = Vec::new();
+    let mut same_claims = 0;
+    for last in (0..=u8::MAX).map(char::from).filter(char::is_ascii_graphic) {
+        let candidate = format!("{kept}{last}");
+        match service.verify(&sign_segments(&format!("{header}.{candidate}"), KEY)) {
+            Ok(_) => accepted.push(last),
+            Err(error) => assert_eq!(error, TokenError::Malformed, "{last:?}"),
+        }
+        if lenient.decode(&candidate).ok() == Some(claims.to_string().into_bytes()) {
+            same_claims += 1;
+        }
+    }
+    assert_eq!(accepted, [payload.chars().last().unwrap()]);
+    assert_eq!(same_claims, 16);
 }
