@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::bench_micro::{self, Micro};
 use crate::bench_report::{self, Measurement, Round, RunInfo, Shown};
 use crate::bench_wrk::{self, WrkResult, WrkRun};
 use crate::files::repo_file;
@@ -64,10 +65,12 @@ fn run_rounds(options: &Options) -> Result<(), String> {
         .collect::<Result<Vec<Round>, String>>()?;
     let shown = bench_report::median_round(&rounds).ok_or("no round was measured")?;
     print_result(&rounds, shown);
+    let micro = bench_micro::run(options.smoke, &bench.work)?;
+    println!("core micro-benchmarks (criterion):\n{}", micro.table());
     if options.smoke {
         return smoke_verdict(&rounds);
     }
-    write_result(options, &rounds, shown)
+    write_result(options, &rounds, shown, &micro)
 }
 
 /// Everything the rounds share: the two servers, the token minter, the work directory and the
@@ -177,7 +180,12 @@ fn smoke_verdict(rounds: &[Round]) -> Result<(), String> {
 
 /// Writes `docs/benchmarks.md` and `docs/benchmarks.svg` for the shown round and counts the
 /// targets it meets.
-fn write_result(options: &Options, rounds: &[Round], shown: Shown<'_>) -> Result<(), String> {
+fn write_result(
+    options: &Options,
+    rounds: &[Round],
+    shown: Shown<'_>,
+    micro: &Micro,
+) -> Result<(), String> {
     let info = RunInfo {
         date: command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         machine: machine(),
@@ -189,10 +197,11 @@ fn write_result(options: &Options, rounds: &[Round], shown: Shown<'_>) -> Result
     let Round { floor, refresh } = shown.round;
     write_doc(
         "docs/benchmarks.md",
-        &bench_report::markdown(&info, rounds, shown),
+        &bench_report::markdown(&info, rounds, shown, micro),
     )?;
     write_doc("docs/benchmarks.svg", &bench_report::svg(floor, refresh))?;
-    let checks = bench_report::checks(floor, refresh);
+    let mut checks = bench_report::checks(floor, refresh);
+    checks.push(micro.check());
     let met = checks.iter().filter(|c| c.pass).count();
     println!("targets met: {met} of {}", checks.len());
     Ok(())

@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::bench_micro::Micro;
+
 /// One server's figures from one run.
 #[derive(Debug, Clone)]
 pub(crate) struct Measurement {
@@ -269,7 +271,12 @@ pub(crate) struct RunInfo {
 
 /// `docs/benchmarks.md` for one run: the shown round whole, every round's ratios, the machine
 /// and the method.
-pub(crate) fn markdown(info: &RunInfo, rounds: &[Round], shown: Shown<'_>) -> String {
+pub(crate) fn markdown(
+    info: &RunInfo,
+    rounds: &[Round],
+    shown: Shown<'_>,
+    micro: &Micro,
+) -> String {
     let mut out = format!(
         "# Benchmark: `POST /ccstore/v1/refresh` against an actix-web floor\n\n\
          Written by `{command}` on {date}; do not edit by hand, run it again.\n\n\
@@ -278,6 +285,7 @@ pub(crate) fn markdown(info: &RunInfo, rounds: &[Round], shown: Shown<'_>) -> St
         date = info.date,
     );
     out.push_str(&result_section(rounds.len(), shown));
+    out.push_str(&micro_section(micro));
     out.push_str(&rounds_section(rounds, shown.index));
     out.push_str(&machine_section(info));
     out.push_str(&method_section(info, rounds.len()));
@@ -299,6 +307,18 @@ fn result_section(count: usize, shown: Shown<'_>) -> String {
         table = table(&[floor, refresh]),
         total = checks.len(),
         checks = checks_table(&checks),
+    )
+}
+
+/// `## Core micro-benchmarks`: criterion's figures for the token work alone, and the core target.
+fn micro_section(micro: &Micro) -> String {
+    format!(
+        "## Core micro-benchmarks\n\n\
+         `cargo bench -p ccstore-core` (criterion), run by the same command after the rounds: \
+         mean time per iteration over every sample, ccstore's token work against bare \
+         jsonwebtoken on the same claims.\n\n{table}\n{check}\n",
+        table = micro.table(),
+        check = checks_table(&[micro.check()]),
     )
 }
 
@@ -608,12 +628,27 @@ mod tests {
             round(1.4, 33_333.0),
         ];
         let shown = median_round(&rounds).unwrap();
-        let doc = markdown(&info, &rounds, shown);
+        let micro = Micro {
+            verify: 800.0,
+            refresh: 1400.0,
+            floor_decode: 2000.0,
+            floor_refresh: 2800.0,
+        };
+        let doc = markdown(&info, &rounds, shown, &micro);
         let result = &doc[doc.find("## Result").unwrap()..doc.find("## Rounds").unwrap()];
         assert!(result.contains("Round 3 of 3, the median by CPU ratio"));
         assert!(result.contains("| refresh | 1000 | 33333 |"), "{result}");
         assert!(!result.contains("31111") && !result.contains("32222"));
         assert!(result.contains("| CPU per request, refresh/floor | 1.40× |"));
+        let core =
+            &doc[doc.find("## Core micro-benchmarks").unwrap()..doc.find("## Rounds").unwrap()];
+        assert!(core.contains("| 1.40 µs | 2.80 µs | 0.50× |"), "{core}");
+        assert!(
+            core.contains(
+                "| core verify + issue, refresh/floor_refresh | 0.50× | ≤ 1.30× | pass |"
+            ),
+            "{core}"
+        );
         let listed = &doc[doc.find("## Rounds").unwrap()..doc.find("## Machine").unwrap()];
         assert!(listed.starts_with("## Rounds\n\n3 rounds, each the floor then refresh"));
         assert_eq!(listed.matches("\n| ").count(), 1 + 3, "{listed}");

@@ -11,6 +11,7 @@
 #![allow(clippy::doc_markdown)]
 
 mod bench;
+mod bench_micro;
 mod bench_report;
 mod bench_wrk;
 mod files;
@@ -42,7 +43,8 @@ enum Task {
     /// --rounds rounds measures the floor then refresh; every round's ratios refresh/floor are
     /// printed, and the median round by CPU ratio is reported whole (requests/s, p50/p99,
     /// non-2xx, server CPU per request, peak RSS, start-up time, targets) and written to
-    /// docs/benchmarks.md and docs/benchmarks.svg with all rounds listed. Needs wrk
+    /// docs/benchmarks.md and docs/benchmarks.svg with all rounds listed, together with the core
+    /// criterion micro-benchmarks (`cargo bench -p ccstore-core`), run afterwards. Needs wrk
     /// (`apt-get install -y wrk`).
     Bench {
         /// Rounds, each the floor then refresh in fresh processes; the median round by CPU ratio

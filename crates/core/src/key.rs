@@ -28,6 +28,7 @@ impl HmacKey {
                 minimum: MIN_KEY_BYTES,
             });
         }
+        // HMAC takes a key of any length, so this cannot fail once the length is checked above.
         let keyed = Hmac::new_from_slice(secret).map_err(|_| KeyError::TooShort {
             actual: secret.len(),
             minimum: MIN_KEY_BYTES,
