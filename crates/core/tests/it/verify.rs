@@ -267,3 +267,17 @@ fn a_payload_is_read_only_as_canonical_base64url() {
     assert_eq!(accepted, [payload.chars().last().unwrap()]);
     assert_eq!(same_claims, 16);
 }
+
+#[test]
+fn verify_at_judges_the_time_rules_at_the_time_given_not_the_clocks() {
+    let (service, clock) = service();
+    let token = sign(&shopper_claims(NOW, 900), KEY);
+    assert_eq!(
+        service.verify_at(&token, NOW + 900),
+        Err(TokenError::Expired)
+    );
+    assert!(service.verify_at(&token, NOW + 899).is_ok());
+    clock.set(NOW + 900);
+    assert!(service.verify_at(&token, NOW).is_ok());
+    assert_eq!(service.verify(&token), Err(TokenError::Expired));
+}

@@ -11,7 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
-use actix_web::web::{BytesMut, Data};
+use actix_web::web::{Bytes, BytesMut, Data};
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::Stream;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -53,7 +53,7 @@ impl FromRequest for IgnoredBody {
             payload: payload.take(),
             read: 0,
             limit,
-            json: is_json.then(BytesMut::new),
+            json: is_json.then_some(JsonBody::Empty),
         }
     }
 }
@@ -69,7 +69,7 @@ pub(crate) enum Drain {
         /// Most bytes allowed.
         limit: usize,
         /// The body so far, when it is sent as JSON.
-        json: Option<BytesMut>,
+        json: Option<JsonBody>,
     },
     /// Refused before reading; taken when answered.
     Refused(Option<ApiError>),
@@ -92,6 +92,7 @@ impl Future for Drain {
                 match std::task::ready!(Pin::new(&mut *payload).poll_next(cx)) {
                     None => {
                         let acceptable = json.as_ref().is_none_or(|body| {
+                            let body = body.as_slice();
                             body.is_empty() || serde_json::from_slice::<AnyObject>(body).is_ok()
                         });
                         return Poll::Ready(if acceptable {
@@ -106,13 +107,50 @@ impl Future for Drain {
                             return Poll::Ready(Err(too_large()));
                         }
                         if let Some(body) = json {
-                            body.extend_from_slice(&chunk);
+                            body.push(chunk);
                         }
                     }
                     Some(Err(PayloadError::Overflow)) => return Poll::Ready(Err(too_large())),
                     Some(Err(_)) => return Poll::Ready(Err(bad_request())),
                 }
             },
+        }
+    }
+}
+
+/// A JSON body as it arrives: a body in one chunk (`{}`, nearly always) is kept as received,
+/// without a copy; only a body in several chunks is gathered into one buffer.
+pub(crate) enum JsonBody {
+    /// Nothing received yet.
+    Empty,
+    /// One chunk, shared with the connection's buffer.
+    Chunk(Bytes),
+    /// Several chunks, copied together.
+    Gathered(BytesMut),
+}
+
+impl JsonBody {
+    fn push(&mut self, chunk: Bytes) {
+        *self = match std::mem::replace(self, Self::Empty) {
+            Self::Empty => Self::Chunk(chunk),
+            Self::Chunk(first) => {
+                let mut gathered = BytesMut::with_capacity(first.len() + chunk.len());
+                gathered.extend_from_slice(&first);
+                gathered.extend_from_slice(&chunk);
+                Self::Gathered(gathered)
+            }
+            Self::Gathered(mut gathered) => {
+                gathered.extend_from_slice(&chunk);
+                Self::Gathered(gathered)
+            }
+        };
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Self::Empty => &[],
+            Self::Chunk(chunk) => chunk,
+            Self::Gathered(gathered) => gathered,
         }
     }
 }
@@ -138,5 +176,22 @@ impl<'de> Visitor<'de> for AnyObjectVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut members: A) -> Result<AnyObject, A::Error> {
         while members.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(AnyObject)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_put_together_in_order_and_one_chunk_is_kept_as_it_came() {
+        let mut body = JsonBody::Empty;
+        assert_eq!(body.as_slice(), b"");
+        let first = Bytes::from_static(b"{\"a\"");
+        body.push(first.clone());
+        assert!(matches!(&body, JsonBody::Chunk(kept) if kept.as_ptr() == first.as_ptr()));
+        body.push(Bytes::from_static(b":"));
+        body.push(Bytes::from_static(b"1}"));
+        assert_eq!(body.as_slice(), b"{\"a\":1}");
     }
 }

@@ -172,6 +172,31 @@ fn a_chunked_body_over_64_kib_is_a_413_error_model() {
     assert_error_model(&body_of(&response), 413);
 }
 
+#[test]
+fn a_json_body_in_several_chunks_is_read_whole() {
+    let server = LiveServer::start();
+    let chunked = |pieces: &[&str]| {
+        let mut request = format!(
+            "POST /ccstore/v1/refresh HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\
+             Authorization: Bearer {}\r\nContent-Type: application/json\r\n\
+             Transfer-Encoding: chunked\r\n\r\n",
+            shopper_token()
+        );
+        for piece in pieces {
+            write!(request, "{:x}\r\n{piece}\r\n", piece.len()).unwrap();
+        }
+        request.push_str("0\r\n\r\n");
+        server.exchange(request.as_bytes())
+    };
+    // An object only when its pieces are put together: each piece alone is not JSON.
+    let (status, response) = chunked(&[r#"{"refresh"#, r#"_token":"#, r#""x"}"#]);
+    assert_eq!(status, 200, "{response}");
+    // Not an object once put together, though its first piece starts like one.
+    let (status, response) = chunked(&[r#"{"refresh"#, r#"_token":"#, "}"]);
+    assert_eq!(status, 400, "{response}");
+    assert_error_model(&body_of(&response), 400);
+}
+
 /// The value of header `name` in a raw HTTP response, compared case-insensitively.
 fn raw_header<'r>(response: &'r str, name: &str) -> Option<&'r str> {
     let (head, _) = response.split_once("\r\n\r\n")?;
