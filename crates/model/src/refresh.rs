@@ -39,38 +39,6 @@ impl RefreshResponse {
             expires_in,
         }
     }
-
-    /// Appends this body as JSON to `out`, byte for byte what `serde_json` writes for it.
-    ///
-    /// A refresh answers with a token of several hundred bytes that never needs escaping
-    /// (base64url and dots), so rather than have serde check it byte by byte for characters to
-    /// escape, the body is copied in whole after one check that vectorizes; a string that does
-    /// need escaping goes through `serde_json`.
-    pub fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
-        if needs_escaping(&self.access_token) || needs_escaping(&self.token_type) {
-            return serde_json::to_writer(out, self);
-        }
-        out.extend_from_slice(br#"{"access_token":""#);
-        out.extend_from_slice(self.access_token.as_bytes());
-        out.extend_from_slice(br#"","token_type":""#);
-        out.extend_from_slice(self.token_type.as_bytes());
-        out.extend_from_slice(br#"","expires_in":"#);
-        out.extend_from_slice(itoa::Buffer::new().format(self.expires_in).as_bytes());
-        out.push(b'}');
-        Ok(())
-    }
-}
-
-/// Whether JSON needs `text` escaped inside a string: a quote, a backslash or a control character
-/// (RFC 8259 §7, and exactly the bytes `serde_json` escapes).
-#[allow(
-    clippy::needless_bitwise_bool,
-    reason = "branch-free on purpose, so that it vectorizes"
-)]
-fn needs_escaping(text: &str) -> bool {
-    text.bytes().fold(false, |found, byte| {
-        found | (byte < 0x20) | (byte == b'"') | (byte == b'\\')
-    })
 }
 
 #[cfg(test)]
@@ -84,33 +52,6 @@ mod tests {
             body,
             serde_json::json!({"access_token": "t", "token_type": "bearer", "expires_in": 930})
         );
-    }
-
-    #[test]
-    fn the_written_body_is_what_serde_writes_for_a_token() {
-        let response = RefreshResponse::bearer("eyJ0eXAi.eyJzdWIi.c2ln-_".into(), 930);
-        let mut written = Vec::new();
-        response.write_json(&mut written).unwrap();
-        assert_eq!(written, serde_json::to_vec(&response).unwrap());
-        assert_eq!(
-            String::from_utf8(written).unwrap(),
-            r#"{"access_token":"eyJ0eXAi.eyJzdWIi.c2ln-_","token_type":"bearer","expires_in":930}"#
-        );
-    }
-
-    proptest::proptest! {
-        /// Any strings, those that need escaping included, and any expiry.
-        #[test]
-        fn the_written_body_is_always_what_serde_writes(
-            access_token in "\\PC*|[\\x00-\\x7f]{0,40}",
-            token_type in "\\PC{0,8}|[\\x00-\\x20\"\\\\]{0,4}",
-            expires_in: u64,
-        ) {
-            let response = RefreshResponse { access_token, token_type: token_type.into(), expires_in };
-            let mut written = Vec::new();
-            response.write_json(&mut written).unwrap();
-            proptest::prop_assert_eq!(written, serde_json::to_vec(&response).unwrap());
-        }
     }
 
     #[test]
