@@ -53,7 +53,7 @@ impl FromRequest for IgnoredBody {
             payload: payload.take(),
             read: 0,
             limit,
-            json: is_json.then_some(JsonBody::Empty),
+            json: is_json.then_some(ReceivedJson::Empty),
         }
     }
 }
@@ -69,7 +69,7 @@ pub(crate) enum Drain {
         /// Most bytes allowed.
         limit: usize,
         /// The body so far, when it is sent as JSON.
-        json: Option<JsonBody>,
+        json: Option<ReceivedJson>,
     },
     /// Refused before reading; taken when answered.
     Refused(Option<ApiError>),
@@ -120,7 +120,7 @@ impl Future for Drain {
 
 /// A JSON body as it arrives: a body in one chunk (`{}`, nearly always) is kept as received,
 /// without a copy; only a body in several chunks is gathered into one buffer.
-pub(crate) enum JsonBody {
+pub(crate) enum ReceivedJson {
     /// Nothing received yet.
     Empty,
     /// One chunk, shared with the connection's buffer.
@@ -129,7 +129,7 @@ pub(crate) enum JsonBody {
     Gathered(BytesMut),
 }
 
-impl JsonBody {
+impl ReceivedJson {
     fn push(&mut self, chunk: Bytes) {
         *self = match std::mem::replace(self, Self::Empty) {
             Self::Empty => Self::Chunk(chunk),
@@ -185,11 +185,11 @@ mod tests {
 
     #[test]
     fn chunks_are_put_together_in_order_and_one_chunk_is_kept_as_it_came() {
-        let mut body = JsonBody::Empty;
+        let mut body = ReceivedJson::Empty;
         assert_eq!(body.as_slice(), b"");
         let first = Bytes::from_static(b"{\"a\"");
         body.push(first.clone());
-        assert!(matches!(&body, JsonBody::Chunk(kept) if kept.as_ptr() == first.as_ptr()));
+        assert!(matches!(&body, ReceivedJson::Chunk(kept) if kept.as_ptr() == first.as_ptr()));
         body.push(Bytes::from_static(b":"));
         body.push(Bytes::from_static(b"1}"));
         assert_eq!(body.as_slice(), b"{\"a\":1}");
