@@ -56,7 +56,11 @@ impl<S: SessionStore> Sessions<S> {
 
     /// The claims of `token` if it is valid and its session alive. Consumes nothing.
     pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let now = self.tokens.now();
+        self.verify_at(token, self.tokens.now()).await
+    }
+
+    /// [`verify`](Self::verify) at `now`, read once by the caller for the whole request.
+    async fn verify_at(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
         let claims = self.tokens.verify_at(token, now)?;
         let (sid, _) = identities(&claims, token);
         if self.store.is_revoked(&sid, now).await? {
@@ -113,9 +117,9 @@ impl<S: SessionStore> Sessions<S> {
     /// Ends the session of `token` everywhere: every token descended from the same login is
     /// refused from now on.
     pub async fn logout(&self, token: &str) -> Result<(), TokenError> {
-        let claims = self.verify(token).await?;
-        let (sid, _) = identities(&claims, token);
         let now = self.tokens.now();
+        let claims = self.verify_at(token, now).await?;
+        let (sid, _) = identities(&claims, token);
         let ttl = self.revocation_ttl(&claims, now);
         Ok(self.store.revoke(&sid, now, ttl).await?)
     }
