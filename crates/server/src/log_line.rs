@@ -173,7 +173,6 @@ impl<M: Display> Line<'_, M> {
     }
 }
 
-/// `value` as a JSON string, escaped by `serde_json`.
 /// ` INFO  `: the level padded to five, between spaces, as `{level:<5}` would.
 fn padded_level(level: log::Level) -> &'static [u8] {
     match level {
@@ -185,6 +184,7 @@ fn padded_level(level: log::Level) -> &'static [u8] {
     }
 }
 
+/// `value` as a JSON string, escaped by `serde_json`.
 fn json_string(out: &mut impl Write, value: &(impl Display + ?Sized)) -> io::Result<()> {
     serde_json::Serializer::new(out)
         .collect_str(value)
