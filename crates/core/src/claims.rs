@@ -66,17 +66,17 @@ impl Serialize for Claims {
 
 /// Claims as they arrive, before the rules have checked that the required ones are present. A
 /// registered claim given twice makes the token malformed.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub(crate) struct IncomingClaims {
-    sub: Option<String>,
-    iss: Option<String>,
-    iat: Option<u64>,
-    exp: Option<u64>,
-    nbf: Option<u64>,
-    jti: Option<String>,
-    sid: Option<String>,
-    auth_time: Option<u64>,
-    other: Map<String, Value>,
+    pub(crate) sub: Option<String>,
+    pub(crate) iss: Option<String>,
+    pub(crate) iat: Option<u64>,
+    pub(crate) exp: Option<u64>,
+    pub(crate) nbf: Option<u64>,
+    pub(crate) jti: Option<String>,
+    pub(crate) sid: Option<String>,
+    pub(crate) auth_time: Option<u64>,
+    pub(crate) other: Map<String, Value>,
 }
 
 impl<'de> Deserialize<'de> for IncomingClaims {

@@ -6,6 +6,7 @@ mod bearer;
 mod claims;
 mod clock;
 mod error;
+mod flat_claims;
 mod json;
 mod jws;
 mod key;

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::claims::{IncomingClaims, SERVICE_CLAIMS};
+use crate::claims::SERVICE_CLAIMS;
+use crate::flat_claims::read_claims;
 use crate::jws;
 use crate::{Claims, Clock, KeyRing, TokenError};
 
@@ -77,7 +78,7 @@ impl TokenService {
     pub fn verify_at(&self, token: &str, now: u64) -> Result<Claims, TokenError> {
         // The structure, algorithm and signature first (jws); every claim rule is ours, checked
         // against our clock (jsonwebtoken's own validation reads the system time).
-        let claims = Claims::try_from(jws::open::<IncomingClaims>(token, &self.keys.current())?)?;
+        let claims = Claims::try_from(read_claims(&jws::open(token, &self.keys.current())?)?)?;
         if claims.iss != self.policy.issuer {
             return Err(TokenError::WrongIssuer);
         }
