@@ -8,7 +8,7 @@ use serde::ser::SerializeMap;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use crate::TokenError;
+use crate::{TokenError, write_json_string};
 
 /// Claims the service sets itself on every token it issues; values given for them are not used.
 pub const SERVICE_CLAIMS: [&str; 8] =
@@ -62,6 +62,48 @@ impl Serialize for Claims {
         }
         map.end()
     }
+}
+
+impl Claims {
+    /// Appends the claims to `out` as JSON, byte for byte what `serde_json` writes for them
+    /// ([`Serialize`] above), but with [`write_json_string`]'s one-check copy of each string
+    /// instead of serde's scan a byte at a time: every refresh signs this.
+    pub(crate) fn write_json(&self, out: &mut Vec<u8>) -> serde_json::Result<()> {
+        out.extend_from_slice(br#"{"sub":"#);
+        write_json_string(out, &self.sub)?;
+        out.extend_from_slice(br#","iss":"#);
+        write_json_string(out, &self.iss)?;
+        write_number(out, br#","iat":"#, self.iat);
+        write_number(out, br#","exp":"#, self.exp);
+        if let Some(nbf) = self.nbf {
+            write_number(out, br#","nbf":"#, nbf);
+        }
+        if let Some(jti) = &self.jti {
+            out.extend_from_slice(br#","jti":"#);
+            write_json_string(out, jti)?;
+        }
+        if let Some(sid) = &self.sid {
+            out.extend_from_slice(br#","sid":"#);
+            write_json_string(out, sid)?;
+        }
+        if let Some(auth_time) = self.auth_time {
+            write_number(out, br#","auth_time":"#, auth_time);
+        }
+        for (name, value) in &self.other {
+            out.push(b',');
+            write_json_string(out, name)?;
+            out.push(b':');
+            serde_json::to_writer(&mut *out, value)?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+/// Appends `member` (`,"name":`) and `number`.
+fn write_number(out: &mut Vec<u8>, member: &[u8], number: u64) {
+    out.extend_from_slice(member);
+    out.extend_from_slice(itoa::Buffer::new().format(number).as_bytes());
 }
 
 /// Claims as they arrive, before the rules have checked that the required ones are present. A
@@ -195,5 +237,53 @@ impl TryFrom<IncomingClaims> for Claims {
             auth_time: incoming.auth_time,
             other: incoming.other,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Any text, control characters, quotes and backslashes included.
+    const ANY_TEXT: &str = "\\PC{0,12}|[\\x00-\\x7f]{0,12}";
+
+    fn value() -> impl Strategy<Value = Value> {
+        prop_oneof![
+            ANY_TEXT.prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<bool>().prop_map(Value::from),
+            Just(Value::Null),
+            Just(serde_json::json!({"nested": ["a\"b", 1.5, null]})),
+        ]
+    }
+
+    prop_compose! {
+        fn claims()(
+            sub in ANY_TEXT,
+            iss in ANY_TEXT,
+            iat in any::<u64>(),
+            exp in any::<u64>(),
+            nbf in proptest::option::of(any::<u64>()),
+            jti in proptest::option::of(ANY_TEXT),
+            sid in proptest::option::of(ANY_TEXT),
+            auth_time in proptest::option::of(any::<u64>()),
+            other in prop::collection::btree_map(ANY_TEXT, value(), 0..4),
+        ) -> Claims {
+            Claims { sub, iss, iat, exp, nbf, jti, sid, auth_time, other: other.into_iter().collect() }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn the_claims_writer_writes_what_serde_writes(claims in claims()) {
+            let mut written = Vec::new();
+            claims.write_json(&mut written).unwrap();
+            prop_assert_eq!(
+                String::from_utf8(written).unwrap(),
+                serde_json::to_string(&claims).unwrap()
+            );
+        }
     }
 }

@@ -165,7 +165,9 @@ impl TokenService {
         claims.nbf = None;
         // Shopper claims take about 250 bytes: one allocation, no regrowth.
         let mut json = Vec::with_capacity(512);
-        serde_json::to_writer(&mut json, &claims).map_err(|_| TokenError::Signing)?;
+        claims
+            .write_json(&mut json)
+            .map_err(|_| TokenError::Signing)?;
         let token = jws::seal(&json, self.keys.current().signing());
         Ok(IssuedToken {
             token,
