@@ -1,21 +1,17 @@
-//! One access-log line per request: method, path (no query string, no headers, and no path
+//! The access-log line of a request: method, path (no query string, no headers, and no path
 //! segment long enough to be a token: nothing token-bearing), status and latency, at `info` under
 //! the `ccstore::access` target; probes and scrapes (`/health/*`, `/metrics`), which machines send
 //! every few seconds, at `debug`. The request id comes with it, as with every line written while
-//! the request is handled. Hand-written rather
-//! than `from_fn`: it sits on every request.
+//! the request is handled. [`super::observe`] starts the line when a request arrives and writes
+//! it when the answer is ready; this module decides what the line says.
 
-use std::future::{Ready, ready};
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::Duration;
 
-use actix_web::Error;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::Method;
-use pin_project_lite::pin_project;
+use actix_web::dev::ServiceRequest;
+use actix_web::http::{Method, StatusCode};
 
 use crate::log_line::Access;
+use crate::request_id::RequestId;
 use crate::route::Route;
 
 const TARGET: &str = "ccstore::access";
@@ -93,95 +89,37 @@ fn loggable_path(path: &str) -> String {
     logged
 }
 
-/// Middleware writing the access log.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct AccessLog;
-
-impl<S, B> Transform<S, ServiceRequest> for AccessLog
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Transform = AccessLogService<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(AccessLogService { service }))
-    }
+/// What a request's access line says before its answer is known.
+pub(crate) struct AccessLine {
+    level: log::Level,
+    method: Method,
+    path: LoggedPath,
 }
 
-/// [`AccessLog`] around one service.
-#[derive(Debug)]
-pub(crate) struct AccessLogService<S> {
-    service: S,
-}
-
-impl<S, B> Service<ServiceRequest> for AccessLogService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Future = Logged<S::Future>;
-
-    forward_ready!(service);
-
-    fn call(&self, request: ServiceRequest) -> Self::Future {
-        let level = if Route::of(request.match_info().as_str()).is_probe() {
+impl AccessLine {
+    /// The line of `request`, served by `route`; none when its level is not logged.
+    pub(crate) fn for_request(request: &ServiceRequest, route: Route) -> Option<Self> {
+        let level = if route.is_probe() {
             log::Level::Debug
         } else {
             log::Level::Info
         };
-        let line = log::log_enabled!(target: TARGET, level).then(|| {
-            (
-                level,
-                request.method().clone(),
-                LoggedPath::new(request.path()),
-                Instant::now(),
-            )
-        });
-        Logged {
-            inner: self.service.call(request),
-            line,
-        }
+        log::log_enabled!(target: TARGET, level).then(|| Self {
+            level,
+            method: request.method().clone(),
+            path: LoggedPath::new(request.path()),
+        })
     }
-}
 
-pin_project! {
-    /// The rest of the chain's future; logs its outcome when it completes.
-    pub(crate) struct Logged<F> {
-        #[pin]
-        inner: F,
-        line: Option<(log::Level, Method, LoggedPath, Instant)>,
-    }
-}
-
-impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Logged<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let outcome = std::task::ready!(this.inner.poll(cx));
-        if let Some((level, method, path, started)) = this.line.take() {
-            let status = match &outcome {
-                Ok(response) => response.status(),
-                Err(error) => error.as_response_error().status_code(),
-            };
-            let access = Access {
-                method: method.as_str(),
-                path: path.as_str(),
-                status: status.as_u16(),
-                micros: started.elapsed().as_micros(),
-            };
-            if level == log::Level::Info {
-                crate::logging::access(TARGET, &access);
-            } else {
-                log::log!(target: TARGET, level, "{access}");
-            }
-        }
-        Poll::Ready(outcome)
+    /// Writes the line: `status` answered after `latency`, to the request `id`.
+    pub(crate) fn write(self, status: StatusCode, latency: Duration, id: &RequestId) {
+        let access = Access {
+            method: self.method.as_str(),
+            path: self.path.as_str(),
+            status: status.as_u16(),
+            micros: latency.as_micros(),
+        };
+        crate::logging::access(self.level, TARGET, &access, id);
     }
 }
 
