@@ -24,9 +24,12 @@ const MAX_LOGGED_SEGMENT: usize = 32;
 /// Longest path logged; the rest is cut, so a client cannot fill the log with one request.
 const MAX_LOGGED_PATH: usize = 256;
 
-/// A request's path as the log shows it, held without allocating when it is as short as every
-/// route's.
+/// A request's path as the log shows it: a route's path without copying it, any other held
+/// without allocating when it is as short as every route's.
 enum LoggedPath {
+    /// The path is its route's label, as for every route sent as registered (all but Swagger UI's
+    /// files).
+    Route(&'static str),
     Short {
         bytes: [u8; MAX_LOGGED_SEGMENT],
         len: usize,
@@ -35,7 +38,12 @@ enum LoggedPath {
 }
 
 impl LoggedPath {
-    fn new(path: &str) -> Self {
+    /// `path`, served by `route`, as the log shows it.
+    fn new(path: &str, route: Route) -> Self {
+        let label = route.label();
+        if path == label {
+            return Self::Route(label);
+        }
         let mut bytes = [0; MAX_LOGGED_SEGMENT];
         match bytes.get_mut(..path.len()) {
             Some(prefix) => {
@@ -51,6 +59,7 @@ impl LoggedPath {
 
     fn as_str(&self) -> &str {
         match self {
+            Self::Route(path) => path,
             Self::Short { bytes, len } => bytes
                 .get(..*len)
                 .and_then(|path| std::str::from_utf8(path).ok())
@@ -107,7 +116,7 @@ impl AccessLine {
         log::log_enabled!(target: TARGET, level).then(|| Self {
             level,
             method: request.method().clone(),
-            path: LoggedPath::new(request.path()),
+            path: LoggedPath::new(request.path(), route),
         })
     }
 
@@ -128,18 +137,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_paths_are_held_inline_and_long_ones_redacted() {
-        assert!(matches!(
-            LoggedPath::new("/ccstore/v1/refresh"),
-            LoggedPath::Short { .. }
-        ));
-        assert_eq!(
-            LoggedPath::new("/ccstore/v1/refresh").as_str(),
-            "/ccstore/v1/refresh"
-        );
-        assert_eq!(LoggedPath::new("/é/ü").as_str(), "/é/ü");
+    fn route_paths_are_not_copied_short_paths_are_held_inline_and_long_ones_redacted() {
+        let refresh = LoggedPath::new("/ccstore/v1/refresh", Route::Refresh);
+        assert!(matches!(refresh, LoggedPath::Route(_)));
+        assert_eq!(refresh.as_str(), "/ccstore/v1/refresh");
+        // A path the router matched after decoding it is logged as sent.
+        let encoded = LoggedPath::new("/ccstore/v1/%72efresh", Route::Refresh);
+        assert!(matches!(encoded, LoggedPath::Short { .. }));
+        assert_eq!(encoded.as_str(), "/ccstore/v1/%72efresh");
+        let file = LoggedPath::new("/swagger-ui/index.html", Route::SwaggerUi);
+        assert!(matches!(file, LoggedPath::Short { .. }));
+        assert_eq!(file.as_str(), "/swagger-ui/index.html");
+        assert_eq!(LoggedPath::new("/é/ü", Route::Unmatched).as_str(), "/é/ü");
         let path = format!("/x/{}", "t".repeat(40));
-        assert_eq!(LoggedPath::new(&path).as_str(), "/x/{redacted}");
+        assert_eq!(
+            LoggedPath::new(&path, Route::Unmatched).as_str(),
+            "/x/{redacted}"
+        );
     }
 
     #[test]

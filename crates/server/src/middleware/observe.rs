@@ -370,4 +370,33 @@ mod tests {
             "{refresh:?}"
         );
     }
+
+    #[actix_rt::test]
+    async fn a_path_the_router_decoded_is_logged_as_sent() {
+        capture_logs();
+        let metrics = metrics();
+        let app = test::init_service(
+            App::new()
+                .route(REFRESH_PATH, web::get().to(refused))
+                .wrap(Observe::counting(metrics.clone())),
+        )
+        .await;
+        let response = app
+            .call(get("/ccstore/v1/%72efresh", "decoded-1"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+        let line = access_line("decoded-1");
+        assert!(
+            line.message.starts_with("GET /ccstore/v1/%72efresh 401 "),
+            "{line:?}"
+        );
+        let text = String::from_utf8(metrics.render().unwrap()).unwrap();
+        assert!(
+            text.contains(
+                r#"ccstore_http_requests_total{route="/ccstore/v1/refresh",status="401"} 1"#
+            ),
+            "{text}"
+        );
+    }
 }
