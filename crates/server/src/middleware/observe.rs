@@ -3,12 +3,12 @@
 //! back in `X-Request-Id` on every answer; its count in the [`Metrics`]; its access-log line.
 //!
 //! One layer rather than three: each layer wraps the rest of the chain's future and moves every
-//! answer through its own, and this way the route is found once and the clock read once. The
-//! three jobs stay in their own modules ([`super::request_id`], [`super::request_metrics`],
-//! [`super::access_log`]); this one only runs them at the right moments. Outermost, so that the
-//! id is current for every other layer, and the count, the line and the id cover every answer,
-//! errors and caught panics included. Hand-written rather than `from_fn`: it sits on every
-//! request.
+//! answer through its own; and this way the route is classified once, and the clock read once
+//! when the request arrives and once when it is answered. The three jobs stay in their own
+//! modules ([`super::request_id`], [`super::request_metrics`], [`super::access_log`]); this one
+//! only runs them at the right moments. Outermost, so that the id is current for every other
+//! layer, and the count, the line and the id cover every answer, errors and caught panics
+//! included. Hand-written rather than `from_fn`: it sits on every request.
 
 use std::future::{Ready, ready};
 use std::pin::Pin;
@@ -138,6 +138,7 @@ impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Observ
         if let Some(metrics) = this.metrics {
             request_metrics::record(metrics, *this.route, status, error, elapsed);
         }
+        // Only a future polled again after it completed has no id left.
         let Some(id) = inner.take_value() else {
             return Poll::Ready(outcome);
         };
