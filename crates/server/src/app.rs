@@ -12,12 +12,10 @@ use crate::AppState;
 use crate::cors;
 use crate::handlers::{docs, fallback, health, logout, metrics, refresh, verify};
 use crate::metrics::Metrics;
-use crate::middleware::access_log::AccessLog;
 use crate::middleware::catch_panic::CatchPanic;
 use crate::middleware::cors_refusals::CorsRefusals;
 use crate::middleware::header_limit::HeaderLimit;
-use crate::middleware::request_id::AssignRequestId;
-use crate::middleware::request_metrics::RequestMetrics;
+use crate::middleware::observe::Observe;
 
 /// Path of the refresh operation.
 pub const REFRESH_PATH: &str = "/ccstore/v1/refresh";
@@ -117,12 +115,11 @@ pub fn build_app_with(
         .wrap(CatchPanic)
         .wrap(cors::middleware(&options.cors_origins))
         .wrap(CorsRefusals)
-        .wrap(RequestMetrics(metrics))
-        .wrap(AccessLog)
-        .wrap(AssignRequestId)
+        .wrap(Observe::counting(metrics))
 }
 
-/// The application of a separate metrics listener: `/metrics` and nothing else.
+/// The application of a separate metrics listener: `/metrics` and nothing else. Its requests
+/// get ids and access lines, but are not counted in the metrics they read.
 pub fn metrics_app(
     metrics: Arc<Metrics>,
 ) -> App<
@@ -139,8 +136,7 @@ pub fn metrics_app(
         .service(get_resource(METRICS_PATH, metrics::metrics))
         .default_service(web::to(fallback::not_found))
         .wrap(CatchPanic)
-        .wrap(AccessLog)
-        .wrap(AssignRequestId)
+        .wrap(Observe::not_counting())
 }
 
 /// `path` answering POST with `handler`, OPTIONS with its `Allow`, every other method with 405.

@@ -14,7 +14,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serializer as _;
 
-use crate::request_id::{self, RequestId};
+use crate::request_id::RequestId;
 
 /// How log lines are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -88,7 +88,7 @@ thread_local! {
     static TIMESTAMP: RefCell<(u64, String)> = const { RefCell::new((0, String::new())) };
 }
 
-/// Writes one line, with the id of the request being handled, if any.
+/// Writes one line, naming `request_id`, the request it belongs to, if any.
 pub(crate) fn write_line(
     out: &mut impl Write,
     format: LogFormat,
@@ -96,8 +96,8 @@ pub(crate) fn write_line(
     target: &str,
     message: &impl Display,
     access: Option<&Access<'_>>,
+    request_id: Option<&RequestId>,
 ) -> io::Result<()> {
-    let request_id = request_id::current();
     let second = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs());
@@ -111,7 +111,7 @@ pub(crate) fn write_line(
             level,
             target,
             message,
-            request_id: request_id.as_ref(),
+            request_id,
         };
         match format {
             LogFormat::Text => line.write_text(out, access),
@@ -227,14 +227,18 @@ mod tests {
         format: LogFormat,
         message: &str,
         access: Option<&Access<'_>>,
-        id: Option<RequestId>,
+        id: Option<&RequestId>,
     ) -> String {
         let mut out = Vec::new();
-        let mut write = || write_line(&mut out, format, log::Level::Warn, "a::b", &message, access);
-        match id {
-            Some(id) => request_id::sync_scope(id, write),
-            None => write(),
-        }
+        write_line(
+            &mut out,
+            format,
+            log::Level::Warn,
+            "a::b",
+            &message,
+            access,
+            id,
+        )
         .unwrap();
         String::from_utf8(out).unwrap()
     }
@@ -284,7 +288,7 @@ mod tests {
             LogFormat::Text,
             "store down",
             None,
-            Some(RequestId::Supplied("req-9".parse().unwrap())),
+            Some(&RequestId::Supplied("req-9".parse().unwrap())),
         );
         assert!(
             inside.ends_with("] store down request_id=req-9\n"),
@@ -320,7 +324,7 @@ mod tests {
             LogFormat::Json,
             &access.to_string(),
             Some(&access),
-            Some(RequestId::Generated(5)),
+            Some(&RequestId::Generated(5)),
         );
         let parsed: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(parsed["message"], "POST /ccstore/v1/refresh 401 12.045ms");

@@ -8,6 +8,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::Duration;
 
 use crate::log_line::{Access, LogFormat, write_line};
+use crate::request_id::{self, RequestId};
 
 /// Longest a log line waits before it reaches stderr.
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(100);
@@ -99,29 +100,39 @@ pub fn init(format: LogFormat) {
                 record.target(),
                 record.args(),
                 None,
+                request_id::current().as_ref(),
             )
         })
         .init();
 }
 
-/// Writes an access-log line (`info`, target `target`) straight into the batch, without the
-/// `log` machinery: it is written once per request. The caller checks that the level is enabled.
-pub(crate) fn access(target: &str, access: &Access<'_>) {
-    let Some(batch) = BATCH.get() else {
-        log::info!(target: target, "{access}");
-        return;
-    };
-    let format = FORMAT.get().copied().unwrap_or_default();
-    let mut pending = batch.lock();
-    let _ = write_line(
-        &mut *pending,
-        format,
-        log::Level::Info,
-        target,
-        access,
-        Some(access),
-    );
-    batch.flush_early_if_large(&pending);
+/// Writes the access-log line of the request `request_id` at `level` (target `target`). The
+/// caller checks that the level is enabled, and has the id in hand: the request's scope has ended
+/// by the time its answer is logged.
+///
+/// An `info` line goes straight into the batch, without the `log` machinery: it is written once
+/// per request. Any other level (probes and scrapes, at `debug`), and every line before [`init`],
+/// goes through `log` like any record, with the id made current for it.
+pub(crate) fn access(level: log::Level, target: &str, access: &Access<'_>, request_id: &RequestId) {
+    match BATCH.get() {
+        Some(batch) if level == log::Level::Info => {
+            let format = FORMAT.get().copied().unwrap_or_default();
+            let mut pending = batch.lock();
+            let _ = write_line(
+                &mut *pending,
+                format,
+                level,
+                target,
+                access,
+                Some(access),
+                Some(request_id),
+            );
+            batch.flush_early_if_large(&pending);
+        }
+        _ => request_id::sync_scope(request_id.clone(), || {
+            log::log!(target: target, level, "{access}");
+        }),
+    }
 }
 
 /// Writes every pending log line to stderr now.

@@ -1,21 +1,17 @@
-//! One access-log line per request: method, path (no query string, no headers, and no path
+//! The access-log line of a request: method, path (no query string, no headers, and no path
 //! segment long enough to be a token: nothing token-bearing), status and latency, at `info` under
 //! the `ccstore::access` target; probes and scrapes (`/health/*`, `/metrics`), which machines send
 //! every few seconds, at `debug`. The request id comes with it, as with every line written while
-//! the request is handled. Hand-written rather
-//! than `from_fn`: it sits on every request.
+//! the request is handled. [`super::observe`] starts the line when a request arrives and writes
+//! it when the answer is ready; this module decides what the line says.
 
-use std::future::{Ready, ready};
-use std::pin::Pin;
-use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::Duration;
 
-use actix_web::Error;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use actix_web::http::Method;
-use pin_project_lite::pin_project;
+use actix_web::dev::ServiceRequest;
+use actix_web::http::{Method, StatusCode};
 
 use crate::log_line::Access;
+use crate::request_id::RequestId;
 use crate::route::Route;
 
 const TARGET: &str = "ccstore::access";
@@ -28,9 +24,12 @@ const MAX_LOGGED_SEGMENT: usize = 32;
 /// Longest path logged; the rest is cut, so a client cannot fill the log with one request.
 const MAX_LOGGED_PATH: usize = 256;
 
-/// A request's path as the log shows it, held without allocating when it is as short as every
-/// route's.
+/// A request's path as the log shows it: a route's path without copying it, any other held
+/// without allocating when it is as short as every route's.
 enum LoggedPath {
+    /// The path is its route's label, as for every route sent as registered (all but Swagger UI's
+    /// files).
+    Route(&'static str),
     Short {
         bytes: [u8; MAX_LOGGED_SEGMENT],
         len: usize,
@@ -39,7 +38,12 @@ enum LoggedPath {
 }
 
 impl LoggedPath {
-    fn new(path: &str) -> Self {
+    /// `path`, served by `route`, as the log shows it.
+    fn new(path: &str, route: Route) -> Self {
+        let label = route.label();
+        if path == label {
+            return Self::Route(label);
+        }
         let mut bytes = [0; MAX_LOGGED_SEGMENT];
         match bytes.get_mut(..path.len()) {
             Some(prefix) => {
@@ -55,6 +59,7 @@ impl LoggedPath {
 
     fn as_str(&self) -> &str {
         match self {
+            Self::Route(path) => path,
             Self::Short { bytes, len } => bytes
                 .get(..*len)
                 .and_then(|path| std::str::from_utf8(path).ok())
@@ -93,95 +98,37 @@ fn loggable_path(path: &str) -> String {
     logged
 }
 
-/// Middleware writing the access log.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct AccessLog;
-
-impl<S, B> Transform<S, ServiceRequest> for AccessLog
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Transform = AccessLogService<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(AccessLogService { service }))
-    }
+/// What a request's access line says before its answer is known.
+pub(crate) struct AccessLine {
+    level: log::Level,
+    method: Method,
+    path: LoggedPath,
 }
 
-/// [`AccessLog`] around one service.
-#[derive(Debug)]
-pub(crate) struct AccessLogService<S> {
-    service: S,
-}
-
-impl<S, B> Service<ServiceRequest> for AccessLogService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Future = Logged<S::Future>;
-
-    forward_ready!(service);
-
-    fn call(&self, request: ServiceRequest) -> Self::Future {
-        let level = if Route::of(request.match_info().as_str()).is_probe() {
+impl AccessLine {
+    /// The line of `request`, served by `route`; none when its level is not logged.
+    pub(crate) fn for_request(request: &ServiceRequest, route: Route) -> Option<Self> {
+        let level = if route.is_probe() {
             log::Level::Debug
         } else {
             log::Level::Info
         };
-        let line = log::log_enabled!(target: TARGET, level).then(|| {
-            (
-                level,
-                request.method().clone(),
-                LoggedPath::new(request.path()),
-                Instant::now(),
-            )
-        });
-        Logged {
-            inner: self.service.call(request),
-            line,
-        }
+        log::log_enabled!(target: TARGET, level).then(|| Self {
+            level,
+            method: request.method().clone(),
+            path: LoggedPath::new(request.path(), route),
+        })
     }
-}
 
-pin_project! {
-    /// The rest of the chain's future; logs its outcome when it completes.
-    pub(crate) struct Logged<F> {
-        #[pin]
-        inner: F,
-        line: Option<(log::Level, Method, LoggedPath, Instant)>,
-    }
-}
-
-impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Logged<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let outcome = std::task::ready!(this.inner.poll(cx));
-        if let Some((level, method, path, started)) = this.line.take() {
-            let status = match &outcome {
-                Ok(response) => response.status(),
-                Err(error) => error.as_response_error().status_code(),
-            };
-            let access = Access {
-                method: method.as_str(),
-                path: path.as_str(),
-                status: status.as_u16(),
-                micros: started.elapsed().as_micros(),
-            };
-            if level == log::Level::Info {
-                crate::logging::access(TARGET, &access);
-            } else {
-                log::log!(target: TARGET, level, "{access}");
-            }
-        }
-        Poll::Ready(outcome)
+    /// Writes the line: `status` answered after `latency`, to the request `id`.
+    pub(crate) fn write(self, status: StatusCode, latency: Duration, id: &RequestId) {
+        let access = Access {
+            method: self.method.as_str(),
+            path: self.path.as_str(),
+            status: status.as_u16(),
+            micros: latency.as_micros(),
+        };
+        crate::logging::access(self.level, TARGET, &access, id);
     }
 }
 
@@ -190,18 +137,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn short_paths_are_held_inline_and_long_ones_redacted() {
-        assert!(matches!(
-            LoggedPath::new("/ccstore/v1/refresh"),
-            LoggedPath::Short { .. }
-        ));
-        assert_eq!(
-            LoggedPath::new("/ccstore/v1/refresh").as_str(),
-            "/ccstore/v1/refresh"
-        );
-        assert_eq!(LoggedPath::new("/é/ü").as_str(), "/é/ü");
+    fn route_paths_are_not_copied_short_paths_are_held_inline_and_long_ones_redacted() {
+        let refresh = LoggedPath::new("/ccstore/v1/refresh", Route::Refresh);
+        assert!(matches!(refresh, LoggedPath::Route(_)));
+        assert_eq!(refresh.as_str(), "/ccstore/v1/refresh");
+        // A path the router matched after decoding it is logged as sent.
+        let encoded = LoggedPath::new("/ccstore/v1/%72efresh", Route::Refresh);
+        assert!(matches!(encoded, LoggedPath::Short { .. }));
+        assert_eq!(encoded.as_str(), "/ccstore/v1/%72efresh");
+        let file = LoggedPath::new("/swagger-ui/index.html", Route::SwaggerUi);
+        assert!(matches!(file, LoggedPath::Short { .. }));
+        assert_eq!(file.as_str(), "/swagger-ui/index.html");
+        assert_eq!(LoggedPath::new("/é/ü", Route::Unmatched).as_str(), "/é/ü");
         let path = format!("/x/{}", "t".repeat(40));
-        assert_eq!(LoggedPath::new(&path).as_str(), "/x/{redacted}");
+        assert_eq!(
+            LoggedPath::new(&path, Route::Unmatched).as_str(),
+            "/x/{redacted}"
+        );
     }
 
     #[test]

@@ -1,110 +1,41 @@
-//! Counts every request by route and status, times refreshes, and counts refused tokens by
-//! reason, reading the `ApiError` actix keeps on an error response. Hand-written rather than
-//! `from_fn`: it sits on every request, and costs a few comparisons and atomic adds, no
-//! allocation.
+//! What one answered request adds to [`Metrics`]: its count by route and status, a refresh's
+//! latency, and a refused token's reason, read from the `ApiError` actix keeps on an error
+//! response. [`super::observe`] calls it when the answer is ready; it costs a few comparisons and
+//! atomic adds, no allocation.
 
-use std::future::{Ready, ready};
-use std::pin::Pin;
-use std::rc::Rc;
-use std::sync::Arc;
-use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::Duration;
 
 use actix_web::Error;
-use actix_web::dev::{Service, ServiceRequest, ServiceResponse, Transform, forward_ready};
-use pin_project_lite::pin_project;
+use actix_web::http::StatusCode;
 
 use crate::errors::ApiError;
 use crate::metrics::Metrics;
 use crate::route::Route;
 
-/// Middleware feeding [`Metrics`].
-#[derive(Debug, Clone)]
-pub(crate) struct RequestMetrics(pub(crate) Arc<Metrics>);
+/// Whether requests to `route` are timed for [`Metrics`]: refreshes are.
+pub(crate) fn is_timed(route: Route) -> bool {
+    route == Route::Refresh
+}
 
-impl<S, B> Transform<S, ServiceRequest> for RequestMetrics
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Transform = RequestMetricsService<S>;
-    type InitError = ();
-    type Future = Ready<Result<Self::Transform, ()>>;
-
-    fn new_transform(&self, service: S) -> Self::Future {
-        ready(Ok(RequestMetricsService {
-            service,
-            // Per worker: each request then clones an `Rc`, not the shared `Arc`.
-            metrics: Rc::new(self.0.clone()),
-        }))
+/// Counts a request to `route` answered with `status` and, for an error, `error`. `elapsed` is
+/// its latency when it was timed, which it always is when [`is_timed`] says so.
+pub(crate) fn record(
+    metrics: &Metrics,
+    route: Route,
+    status: StatusCode,
+    error: Option<&Error>,
+    elapsed: Option<Duration>,
+) {
+    metrics.count_request(route, status);
+    if is_timed(route)
+        && let Some(elapsed) = elapsed
+    {
+        metrics.observe_refresh(elapsed);
     }
-}
-
-/// [`RequestMetrics`] around one service.
-#[derive(Debug)]
-pub(crate) struct RequestMetricsService<S> {
-    service: S,
-    #[allow(
-        clippy::redundant_allocation,
-        reason = "one Rc per worker: a request clones a count no other thread touches, not the \
-                  Arc every worker shares"
-    )]
-    metrics: Rc<Arc<Metrics>>,
-}
-
-impl<S, B> Service<ServiceRequest> for RequestMetricsService<S>
-where
-    S: Service<ServiceRequest, Response = ServiceResponse<B>, Error = Error>,
-{
-    type Response = ServiceResponse<B>;
-    type Error = Error;
-    type Future = Counted<S::Future>;
-
-    forward_ready!(service);
-
-    fn call(&self, request: ServiceRequest) -> Self::Future {
-        let route = Route::of(request.match_info().as_str());
-        Counted {
-            started: (route == Route::Refresh).then(Instant::now),
-            route,
-            metrics: self.metrics.clone(),
-            inner: self.service.call(request),
-        }
-    }
-}
-
-pin_project! {
-    /// The rest of the chain's future; counts its outcome when it completes.
-    pub(crate) struct Counted<F> {
-        #[pin]
-        inner: F,
-        route: Route,
-        started: Option<Instant>,
-        metrics: Rc<Arc<Metrics>>,
-    }
-}
-
-impl<F: Future<Output = Result<ServiceResponse<B>, Error>>, B> Future for Counted<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let outcome = std::task::ready!(this.inner.poll(cx));
-        let (status, error) = match &outcome {
-            Ok(response) => (response.status(), response.response().error()),
-            Err(error) => (error.as_response_error().status_code(), Some(error)),
-        };
-        this.metrics.count_request(*this.route, status);
-        if let Some(started) = this.started {
-            this.metrics.observe_refresh(started.elapsed());
-        }
-        if let Some(reason) = error
-            .and_then(Error::as_error::<ApiError>)
-            .and_then(ApiError::rejection)
-        {
-            this.metrics.count_rejection(reason);
-        }
-        Poll::Ready(outcome)
+    if let Some(reason) = error
+        .and_then(Error::as_error::<ApiError>)
+        .and_then(ApiError::rejection)
+    {
+        metrics.count_rejection(reason);
     }
 }
