@@ -248,9 +248,11 @@ impl ApiError {
     }
 }
 
-/// Token responses and errors must not be cached (RFC 6749 §5.1).
+/// Token responses and errors must not be cached (RFC 6749 §5.1). For a builder that has no
+/// such header yet: appended, as every header of a fresh answer is, because `HeaderMap::insert`
+/// also moves the values it replaces out, a copy per header on every answer.
 pub(crate) fn no_store(response: &mut HttpResponseBuilder) {
     response
-        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
-        .insert_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
+        .append_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .append_header((header::PRAGMA, HeaderValue::from_static("no-cache")));
 }

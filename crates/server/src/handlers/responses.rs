@@ -58,7 +58,7 @@ impl<T: JsonBody> Responder for NoStoreJson<T> {
         let mut response = HttpResponseBuilder::new(StatusCode::OK);
         no_store(&mut response);
         response
-            .insert_header((CONTENT_TYPE, HeaderValue::from_static("application/json")))
+            .append_header((CONTENT_TYPE, HeaderValue::from_static("application/json")))
             .body(body)
     }
 }

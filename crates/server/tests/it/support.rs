@@ -153,13 +153,16 @@ pub(crate) fn refresh_with(token: &str) -> test::TestRequest {
     refresh_request().insert_header(("Authorization", format!("Bearer {token}")))
 }
 
-/// A header's value as text, or "" when absent.
+/// A header's value as text, or "" when absent; a header sent twice fails the test (answers set
+/// their headers by appending).
 pub(crate) fn header<B>(response: &ServiceResponse<B>, name: &str) -> String {
-    response
-        .headers()
-        .get(name)
+    let mut values = response.headers().get_all(name);
+    let value = values
+        .next()
         .map(|value| value.to_str().unwrap().to_owned())
-        .unwrap_or_default()
+        .unwrap_or_default();
+    assert!(values.next().is_none(), "{name} sent more than once");
+    value
 }
 
 /// Asserts that `body` is an `errorModel` for `status` with a message, and returns it.
