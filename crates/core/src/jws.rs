@@ -1,6 +1,7 @@
-//! Compact JWS (RFC 7515) as ccstore uses it: HS256 only. The structure, the header and the claims
-//! are read once by us, and the HMAC is computed with a key prepared once ([`HmacKey`]); a token
-//! whose header is one ccstore writes is matched to its key without parsing the header.
+//! Compact JWS (RFC 7515) as ccstore uses it: HS256 only. The structure and the header are read
+//! once by us, the payload handed back for the claims to be read (`flat_claims`), and the HMAC is
+//! computed with a key prepared once ([`HmacKey`]); a token whose header is one ccstore writes is
+//! matched to its key without parsing the header.
 //!
 //! jsonwebtoken's `crypto::{sign, verify}` would re-key the HMAC and allocate a boxed signer on
 //! every call, and it offers no way to keep a keyed one; the integration tests (`interop`) hold
