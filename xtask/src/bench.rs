@@ -1,7 +1,7 @@
 //! `cargo xtask bench`: issue 4's side-by-side HTTP benchmark. It builds the release server and
 //! the floor (`crates/server/examples/floor.rs`); then, in each of `--rounds` rounds, drives the
-//! floor and then refresh with wrk under the same settings and reads each server's CPU time and
-//! peak RSS from /proc. It prints every round's ratios refresh/floor, reports the median round by
+//! fixed floor, the floor and refresh with wrk under the same settings and reads each server's
+//! CPU time and peak RSS, and wrk's CPU time, from /proc. It prints every round's ratios refresh/floor, reports the median round by
 //! CPU ratio against the targets and, unless in smoke mode, writes `docs/benchmarks.md` and
 //! `docs/benchmarks.svg`.
 
@@ -73,9 +73,10 @@ fn run_rounds(options: &Options) -> Result<(), String> {
     write_result(options, &rounds, shown, &micro)
 }
 
-/// Everything the rounds share: the two servers, the token minter, the work directory and the
+/// Everything the rounds share: the three servers, the token minter, the work directory and the
 /// clock tick rate.
 struct Bench {
+    fixed_floor: Server,
     floor: Server,
     refresh: Server,
     minter: Minter,
@@ -90,14 +91,22 @@ impl Bench {
         let work = target.join("bench");
         std::fs::create_dir_all(&work).map_err(|e| format!("creating {}: {e}", work.display()))?;
         let refresh_binary = target.join("release/ccstore-server");
+        let floor_binary = target.join("release/examples/floor");
         Ok(Self {
+            fixed_floor: Server {
+                name: "fixed floor",
+                binary: floor_binary.clone(),
+                args: &["--fixed-body"],
+            },
             floor: Server {
                 name: "floor",
-                binary: target.join("release/examples/floor"),
+                binary: floor_binary,
+                args: &[],
             },
             refresh: Server {
                 name: "refresh",
                 binary: refresh_binary.clone(),
+                args: &[],
             },
             minter: Minter {
                 binary: refresh_binary,
@@ -108,8 +117,9 @@ impl Bench {
         })
     }
 
-    /// One round (`index` from 0): the floor, then refresh, each a fresh process; on stderr, a
-    /// line as each server starts and one with the round's figures and ratios.
+    /// One round (`index` from 0): the fixed floor, the floor, then refresh, each a fresh
+    /// process; on stderr, a line as each server starts and one with the round's figures and
+    /// ratios.
     fn round(&mut self, options: &Options, index: u32) -> Result<Round, String> {
         let label = format!("round {}/{}", index + 1, options.rounds);
         let mut measure_one = |server: &Server| -> Result<Measurement, String> {
@@ -122,9 +132,14 @@ impl Bench {
                 self.clock_ticks,
             )
         };
+        let fixed_floor = measure_one(&self.fixed_floor)?;
         let floor = measure_one(&self.floor)?;
         let refresh = measure_one(&self.refresh)?;
-        let round = Round { floor, refresh };
+        let round = Round {
+            fixed_floor,
+            floor,
+            refresh,
+        };
         eprintln!(
             "bench: {}",
             bench_report::round_line(index as usize, options.rounds as usize, &round)
@@ -141,18 +156,24 @@ fn print_result(rounds: &[Round], shown: Shown<'_>) {
         shown.index + 1,
         rounds.len()
     );
-    let Round { floor, refresh } = shown.round;
-    println!("{}", bench_report::table(&[floor, refresh]));
+    let Round {
+        fixed_floor,
+        floor,
+        refresh,
+    } = shown.round;
+    println!("{}", bench_report::table(&[fixed_floor, floor, refresh]));
     println!(
         "{}",
         bench_report::checks_table(&bench_report::checks(floor, refresh))
     );
-    if floor.body_bytes.abs_diff(refresh.body_bytes) > refresh.body_bytes / 20 {
-        eprintln!(
-            "bench: warning: the floor's body ({} bytes) differs from refresh's ({} bytes) by \
-             more than 5%",
-            floor.body_bytes, refresh.body_bytes
-        );
+    for floor in [fixed_floor, floor] {
+        if floor.body_bytes.abs_diff(refresh.body_bytes) > refresh.body_bytes / 20 {
+            eprintln!(
+                "bench: warning: the {}'s body ({} bytes) differs from refresh's ({} bytes) by \
+                 more than 5%",
+                floor.name, floor.body_bytes, refresh.body_bytes
+            );
+        }
     }
 }
 
@@ -160,7 +181,7 @@ fn print_result(rounds: &[Round], shown: Shown<'_>) {
 /// Ratios are not judged here: CI machines are noisy. That it ran cleanly is the check.
 fn smoke_verdict(rounds: &[Round]) -> Result<(), String> {
     for (index, round) in rounds.iter().enumerate() {
-        for m in [&round.floor, &round.refresh] {
+        for m in [&round.fixed_floor, &round.floor, &round.refresh] {
             if m.requests == 0 || m.non_2xx > 0 {
                 return Err(format!(
                     "round {}: {}: {} requests, {} non-2xx",
@@ -173,7 +194,7 @@ fn smoke_verdict(rounds: &[Round]) -> Result<(), String> {
         }
     }
     println!(
-        "bench --smoke: both servers ran in every round, every response a 200 (ratios not judged)"
+        "bench --smoke: every server ran in every round, every response a 200 (ratios not judged)"
     );
     Ok(())
 }
@@ -194,7 +215,7 @@ fn write_result(
         warmup: options.warmup,
         connections: options.connections,
     };
-    let Round { floor, refresh } = shown.round;
+    let Round { floor, refresh, .. } = shown.round;
     write_doc(
         "docs/benchmarks.md",
         &bench_report::markdown(&info, rounds, shown, micro),
@@ -211,6 +232,8 @@ fn write_result(
 struct Server {
     name: &'static str,
     binary: PathBuf,
+    /// Its command-line arguments.
+    args: &'static [&'static str],
 }
 
 /// One server: start it, time its first refresh, warm it up, measure, read /proc, stop it.
@@ -229,7 +252,7 @@ fn measure(
     let log = std::fs::File::create(&log_path)
         .map_err(|e| format!("creating {}: {e}", log_path.display()))?;
     let started = Instant::now();
-    let child = server_command(&server.binary, address)
+    let child = server_command(server, address)
         .stdout(Stdio::null())
         .stderr(log)
         .spawn()
@@ -277,15 +300,19 @@ fn measure(
         tokens.extend(minter.mint(missing)?);
     }
     let before = cpu_ticks(pid)?;
+    let client_before = children_cpu_ticks()?;
     let result = load(options.duration, &tokens, "measured")?;
+    let client_after = children_cpu_ticks()?;
     let after = cpu_ticks(pid)?;
     let peak_rss_kib = peak_rss_kib(pid)?;
     process.ensure_alive()?;
     #[allow(clippy::cast_precision_loss)] // tick and request counts stay far below 2^52
-    let cpu_us_per_request = if result.requests == 0 {
-        f64::NAN
-    } else {
-        (after - before) as f64 / clock_ticks * 1e6 / result.requests as f64
+    let per_request = |ticks: u64| {
+        if result.requests == 0 {
+            f64::NAN
+        } else {
+            ticks as f64 / clock_ticks * 1e6 / result.requests as f64
+        }
     };
     Ok(Measurement {
         name: server.name,
@@ -295,7 +322,8 @@ fn measure(
         p99_us: result.p99_us,
         non_2xx: result.lua.non200,
         socket_errors: result.socket_errors,
-        cpu_us_per_request,
+        cpu_us_per_request: per_request(after - before),
+        client_cpu_us_per_request: per_request(client_after - client_before),
         peak_rss_kib,
         first_refresh_ms,
         body_bytes,
@@ -369,10 +397,13 @@ fn log_tail(path: &Path) -> String {
     lines[lines.len().saturating_sub(20)..].join("\n")
 }
 
-/// Both servers start the same way: pinned to CPU 0, one worker, the bench key, default logging.
-fn server_command(binary: &Path, address: SocketAddr) -> Command {
+/// Every server starts the same way: pinned to CPU 0, one worker, the bench key, default logging.
+fn server_command(server: &Server, address: SocketAddr) -> Command {
     let mut command = Command::new("taskset");
-    command.args(["-c", "0"]).arg(binary);
+    command
+        .args(["-c", "0"])
+        .arg(&server.binary)
+        .args(server.args);
     clean_env(&mut command)
         .env("CCSTORE_BIND", address.to_string())
         .env("CCSTORE_WORKERS", "1");
@@ -527,22 +558,32 @@ impl Minter {
 
 /// utime+stime of a process, in clock ticks.
 fn cpu_ticks(pid: u32) -> Result<u64, String> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map_err(|e| format!("reading /proc/{pid}/stat: {e}"))?;
-    // Fields after the command name, which is in parentheses and may hold spaces: state is
-    // field 3, utime 14, stime 15.
+    stat_ticks(&format!("/proc/{pid}/stat"), 14, 15)
+}
+
+/// cutime+cstime of this process, in clock ticks: the CPU time of the children it has waited
+/// for.
+fn children_cpu_ticks() -> Result<u64, String> {
+    stat_ticks("/proc/self/stat", 16, 17)
+}
+
+/// The sum of two fields of a `/proc/.../stat` file, numbered from 1 as in proc(5).
+fn stat_ticks(path: &str, first: usize, second: usize) -> Result<u64, String> {
+    let stat = std::fs::read_to_string(path).map_err(|e| format!("reading {path}: {e}"))?;
+    // Fields after the command name (field 2), which is in parentheses and may hold spaces.
     let rest = stat
         .rsplit_once(')')
         .map(|(_, rest)| rest)
-        .ok_or("malformed /proc/PID/stat")?;
+        .ok_or_else(|| format!("malformed {path}"))?;
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let tick = |index: usize| -> Result<u64, String> {
-        fields
-            .get(index)
+    let field = |number: usize| -> Result<u64, String> {
+        number
+            .checked_sub(3)
+            .and_then(|index| fields.get(index))
             .and_then(|value| value.parse().ok())
-            .ok_or_else(|| format!("no field {} in /proc/{pid}/stat", index + 3))
+            .ok_or_else(|| format!("no field {number} in {path}"))
     };
-    Ok(tick(11)? + tick(12)?)
+    Ok(field(first)? + field(second)?)
 }
 
 /// `VmHWM` of a process, KiB.
@@ -713,4 +754,50 @@ fn write_doc(relative: &str, contents: &str) -> Result<(), String> {
     std::fs::write(&path, contents).map_err(|e| format!("writing {}: {e}", path.display()))?;
     eprintln!("bench: wrote {relative}");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_fields_are_counted_after_a_command_name_with_spaces_and_parentheses() {
+        let path = std::env::temp_dir().join(format!("xtask-stat-{}", std::process::id()));
+        // Fields 3 to 17: state, then 4..=13 as 4..=13, utime 140, stime 150, cutime 160,
+        // cstime 170, then more.
+        std::fs::write(
+            &path,
+            "42 (wrk (1) x) S 4 5 6 7 8 9 10 11 12 13 140 150 160 170 18 19\n",
+        )
+        .unwrap();
+        let path = path.to_str().unwrap();
+        assert_eq!(stat_ticks(path, 14, 15), Ok(290));
+        assert_eq!(stat_ticks(path, 16, 17), Ok(330));
+        assert!(
+            stat_ticks(path, 16, 40)
+                .unwrap_err()
+                .contains("no field 40")
+        );
+        assert!(stat_ticks(path, 2, 14).unwrap_err().contains("no field 2"));
+        std::fs::write(path, "42 wrk S 1 2").unwrap();
+        assert!(stat_ticks(path, 14, 15).unwrap_err().contains("malformed"));
+        std::fs::remove_file(path).unwrap();
+        assert!(stat_ticks(path, 14, 15).unwrap_err().starts_with("reading"));
+    }
+
+    #[test]
+    fn this_process_s_children_ticks_grow_by_what_a_waited_child_spent() {
+        let own = || stat_ticks("/proc/self/stat", 14, 15).unwrap();
+        let (children_before, own_before) = (children_cpu_ticks().unwrap(), own());
+        // A child that burns a few tenths of a second of CPU while this process waits for it.
+        let status = Command::new("sh")
+            .args(["-c", "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let children = children_cpu_ticks().unwrap() - children_before;
+        let own = own() - own_before;
+        assert!(children >= 5, "the child's ticks: {children}");
+        assert!(own < children, "own {own} ticks, the child's {children}");
+    }
 }

@@ -1,6 +1,6 @@
 //! What `cargo xtask bench` shows: every round's ratios refresh/floor, the round reported (the
-//! median by CPU ratio) with the table of both servers and issue 4's targets checked, and the
-//! committed `docs/benchmarks.md` and `docs/benchmarks.svg`.
+//! median by CPU ratio) with the table of the three servers and issue 4's targets checked, and
+//! the committed `docs/benchmarks.md` and `docs/benchmarks.svg`.
 
 use std::fmt::Write as _;
 
@@ -9,7 +9,7 @@ use crate::bench_micro::Micro;
 /// One server's figures from one run.
 #[derive(Debug, Clone)]
 pub(crate) struct Measurement {
-    /// `floor` or `refresh`.
+    /// `fixed floor`, `floor` or `refresh`.
     pub(crate) name: &'static str,
     /// Responses in the measured window.
     pub(crate) requests: u64,
@@ -25,6 +25,9 @@ pub(crate) struct Measurement {
     pub(crate) socket_errors: u64,
     /// Server user+system CPU time over the measured window divided by its requests, µs.
     pub(crate) cpu_us_per_request: f64,
+    /// wrk's user+system CPU time over the measured window divided by its requests, µs: what
+    /// the load generator spends per answer, which bounds requests/s when it is the busier side.
+    pub(crate) client_cpu_us_per_request: f64,
     /// Server `VmHWM` after the run, KiB.
     pub(crate) peak_rss_kib: u64,
     /// Process spawn to the first 200 on the refresh path, milliseconds.
@@ -46,10 +49,13 @@ pub(crate) struct Check {
     pub(crate) pass: bool,
 }
 
-/// One round: the floor, then refresh, each measured by a fresh process under the same load.
+/// One round: the fixed floor, the floor, then refresh, each measured by a fresh process under
+/// the same load.
 #[derive(Debug, Clone)]
 pub(crate) struct Round {
-    /// The floor's figures.
+    /// The floor answering one fixed body (`--fixed-body`): a reference, not judged.
+    pub(crate) fixed_floor: Measurement,
+    /// The floor, every answer's token counted: what the targets are judged against.
     pub(crate) floor: Measurement,
     /// Refresh's figures.
     pub(crate) refresh: Measurement,
@@ -82,6 +88,11 @@ impl Round {
     pub(crate) fn ratios(&self) -> Ratios {
         Ratios::of(&self.floor, &self.refresh)
     }
+
+    /// This round's ratios refresh/fixed floor.
+    pub(crate) fn fixed_floor_ratios(&self) -> Ratios {
+        Ratios::of(&self.fixed_floor, &self.refresh)
+    }
 }
 
 /// The round reported: which one (0-based) and its figures.
@@ -108,15 +119,18 @@ pub(crate) fn median_round(rounds: &[Round]) -> Option<Shown<'_>> {
     by_cpu.get(middle).map(|&(_, shown)| shown)
 }
 
-/// One round in a line for the terminal: both servers' requests/s and CPU µs per request, and
-/// the three ratios. `index` counts from 0.
+/// One round in a line for the terminal: each server's requests/s and CPU µs per request, and
+/// the ratios. `index` counts from 0.
 pub(crate) fn round_line(index: usize, total: usize, round: &Round) -> String {
     let ratios = round.ratios();
     format!(
-        "round {}/{total}: floor {:.0} requests/s, {:.1} µs CPU/request; refresh {:.0} \
-         requests/s, {:.1} µs CPU/request; refresh/floor: CPU {:.2}×, requests/s {:.2}×, p99 \
-         {:.2}×",
+        "round {}/{total}: fixed floor {:.0} requests/s, {:.1} µs CPU/request; floor {:.0} \
+         requests/s, {:.1} µs CPU/request; refresh {:.0} requests/s, {:.1} µs CPU/request; \
+         refresh/floor: CPU {:.2}×, requests/s {:.2}×, p99 {:.2}×; refresh/fixed floor: \
+         requests/s {:.2}×",
         index + 1,
+        round.fixed_floor.requests_per_sec,
+        round.fixed_floor.cpu_us_per_request,
         round.floor.requests_per_sec,
         round.floor.cpu_us_per_request,
         round.refresh.requests_per_sec,
@@ -124,6 +138,7 @@ pub(crate) fn round_line(index: usize, total: usize, round: &Round) -> String {
         ratios.cpu,
         ratios.requests_per_sec,
         ratios.p99,
+        round.fixed_floor_ratios().requests_per_sec,
     )
 }
 
@@ -131,7 +146,7 @@ pub(crate) fn round_line(index: usize, total: usize, round: &Round) -> String {
 pub(crate) fn rounds_table(rounds: &[Round], shown: usize) -> String {
     let mut out = String::from(
         "| round | CPU per request, refresh/floor | requests/s, refresh/floor | p99 latency, \
-         refresh/floor | |\n|---:|---:|---:|---:|---|\n",
+         refresh/floor | requests/s, refresh/fixed floor | |\n|---:|---:|---:|---:|---:|---|\n",
     );
     for (index, round) in rounds.iter().enumerate() {
         let ratios = round.ratios();
@@ -142,11 +157,12 @@ pub(crate) fn rounds_table(rounds: &[Round], shown: usize) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {:.2}× | {:.2}× | {:.2}× | {mark} |",
+            "| {} | {:.2}× | {:.2}× | {:.2}× | {:.2}× | {mark} |",
             index + 1,
             ratios.cpu,
             ratios.requests_per_sec,
             ratios.p99,
+            round.fixed_floor_ratios().requests_per_sec,
         );
     }
     out
@@ -208,13 +224,13 @@ fn kib_to_mib(kib: u64) -> f64 {
 /// The table of measurements, in Markdown (also readable on a terminal).
 pub(crate) fn table(rows: &[&Measurement]) -> String {
     let mut out = String::from(
-        "| server | requests | requests/s | p50 | p99 | non-2xx | socket errors | CPU µs/request | peak RSS | start to first refresh | body bytes |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| server | requests | requests/s | p50 | p99 | non-2xx | socket errors | CPU µs/request | wrk CPU µs/request | peak RSS | start to first refresh | body bytes |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for m in rows {
         let _ = writeln!(
             out,
-            "| {} | {} | {:.0} | {} | {} | {} | {} | {:.1} | {:.1} MiB | {:.1} ms | {} |",
+            "| {} | {} | {:.0} | {} | {} | {} | {} | {:.1} | {:.1} | {:.1} MiB | {:.1} ms | {} |",
             m.name,
             m.requests,
             m.requests_per_sec,
@@ -223,6 +239,7 @@ pub(crate) fn table(rows: &[&Measurement]) -> String {
             m.non_2xx,
             m.socket_errors,
             m.cpu_us_per_request,
+            m.client_cpu_us_per_request,
             kib_to_mib(m.peak_rss_kib),
             m.first_refresh_ms,
             m.body_bytes,
@@ -294,19 +311,30 @@ pub(crate) fn markdown(
 
 /// `## Result`: the shown round's table and target checks.
 fn result_section(count: usize, shown: Shown<'_>) -> String {
-    let Round { floor, refresh } = shown.round;
+    let Round {
+        fixed_floor,
+        floor,
+        refresh,
+    } = shown.round;
     let checks = checks(floor, refresh);
     let met = checks.iter().filter(|c| c.pass).count();
+    let fixed = shown.round.fixed_floor_ratios();
     format!(
         "## Result\n\n\
          Round {number} of {count}, the median by CPU ratio refresh/floor (every round is listed \
          under [Rounds](#rounds)).\n\n{table}\n\
          Targets (issue 4), refresh measured against the floor in the same round: **{met} of \
-         {total} met**.\n\n{checks}\n",
+         {total} met**.\n\n{checks}\n\
+         Against the fixed floor of the same round, which answers the same bytes every time (not \
+         judged; see [Method](#method)): CPU per request {cpu:.2}×, requests/s {rate:.2}×, p99 \
+         latency {p99:.2}×.\n\n",
         number = shown.index + 1,
-        table = table(&[floor, refresh]),
+        table = table(&[fixed_floor, floor, refresh]),
         total = checks.len(),
         checks = checks_table(&checks),
+        cpu = fixed.cpu,
+        rate = fixed.requests_per_sec,
+        p99 = fixed.p99,
     )
 }
 
@@ -326,8 +354,8 @@ fn micro_section(micro: &Micro) -> String {
 fn rounds_section(rounds: &[Round], shown: usize) -> String {
     format!(
         "## Rounds\n\n\
-         {count}, each the floor then refresh; every round measured is listed, the one under \
-         Result marked.\n\n{table}\n",
+         {count}, each the fixed floor, the floor, then refresh; every round measured is listed, \
+         the one under Result marked.\n\n{table}\n",
         count = rounds_text(rounds.len()),
         table = rounds_table(rounds, shown),
     )
@@ -348,14 +376,24 @@ fn method_section(info: &RunInfo, count: usize) -> String {
     format!(
         "## Method\n\n\
          - **Servers**: `floor` is `crates/server/examples/floor.rs`, a minimal actix-web app whose \
-         `POST /ccstore/v1/refresh` handler answers a fixed `application/json` body of the size and \
-         shape of a refresh response (no `Cache-Control`/`Pragma` headers), without logging; `refresh` is the release `ccstore-server` \
-         with its production defaults (`RUST_LOG` unset, so one access-log line per request on \
-         stderr, redirected to a file). Both are built with the workspace's release profile, run \
-         with one worker (`CCSTORE_WORKERS=1`) and pinned with `taskset -c 0`.\n\
-         - **Rounds**: {rounds} in the same invocation. Each round starts both servers afresh and \
-         measures the floor, then refresh, under the same load, so a slow drift in whatever else \
-         runs on the machine reaches both alike. Start to first refresh and peak RSS are measured \
+         `POST /ccstore/v1/refresh` handler answers an `application/json` body of the size and \
+         shape of a refresh response (no `Cache-Control`/`Pragma` headers), without logging or \
+         token work; each answer's token differs from the one before in 20 characters of its \
+         signature, where it writes a count of its answers. `fixed floor` is the same program \
+         with `--fixed-body`: the same bytes in every answer. `refresh` is the release \
+         `ccstore-server` with its production defaults (`RUST_LOG` unset, so one access-log line \
+         per request on stderr, redirected to a file). All are built with the workspace's release \
+         profile, run with one worker (`CCSTORE_WORKERS=1`) and pinned with `taskset -c 0`.\n\
+         - **Why the floor's token changes**: wrk's Lua (LuaJIT) keeps one copy of each distinct \
+         string, so a response body it has seen before, and the request it then builds from that \
+         body's token, cost it no new strings. wrk spends about 1.5 µs less CPU per answer of the \
+         fixed floor than per answer of refresh or of the counted floor (the `wrk CPU µs/request` \
+         column), and on two cores wrk is the busier side: the fixed floor's requests/s measure \
+         wrk's saving, not the server. The targets are judged against the counted floor, whose \
+         answers cost wrk what refresh's do; the fixed floor's ratios are shown beside them.\n\
+         - **Rounds**: {rounds} in the same invocation. Each round starts every server afresh and \
+         measures the fixed floor, the floor, then refresh, under the same load, so a slow drift \
+         in whatever else runs on the machine reaches them alike. Start to first refresh and peak RSS are measured \
          in every round too; Result gives those of the round it shows.\n\
          - **Load**: `taskset -c 1 wrk -t1 -c{connections} --latency -s bench/refresh.lua`, \
          keep-alive, {warmup} s of warm-up (not measured), then {duration} s measured, for each \
@@ -363,12 +401,15 @@ fn method_section(info: &RunInfo, count: usize) -> String {
          request carries a token returned by an earlier response (the script keeps a FIFO queue \
          seeded with tokens minted by `ccstore-server token` under a fixed bench key, twice the \
          connections plus 16, with distinct `sub`s), and each token is sent once; tokens left \
-         after the warm-up seed the measured run. The floor gets the same requests and answers its fixed \
-         token. Before measuring, each server must keep a keep-alive connection open after a \
+         after the warm-up seed the measured run. The floors get the same requests and answer their \
+         own token. Before measuring, each server must keep a keep-alive connection open after a \
          refresh (the floor reads the request body, as ccstore does: actix-web closes a connection \
          whose body was left unread).\n\
          - **CPU per request**: utime+stime of the server process from `/proc/PID/stat`, read \
          just before and after the measured run, divided by the requests wrk completed in it.\n\
+         - **wrk CPU per request**: the children's utime+stime (`cutime`, `cstime`) of the \
+         benchmark process from `/proc/self/stat` before and after the measured run (wrk is the \
+         only child it waits for in between), divided by the same requests.\n\
          - **Peak RSS**: `VmHWM` from `/proc/PID/status` after the measured run.\n\
          - **Start to first refresh**: from spawning the process to the first 200 on the refresh \
          path, polled with a fresh TCP connection every 0.25 ms.\n\
@@ -503,6 +544,7 @@ mod tests {
             non_2xx: 0,
             socket_errors: 0,
             cpu_us_per_request: cpu,
+            client_cpu_us_per_request: 11.0,
             peak_rss_kib: 10 * 1024,
             first_refresh_ms: 12.0,
             body_bytes: 300,
@@ -532,6 +574,7 @@ mod tests {
     /// A round whose CPU ratio refresh/floor is `cpu_ratio`; its requests/s tell rounds apart.
     fn round(cpu_ratio: f64, refresh_rate: f64) -> Round {
         Round {
+            fixed_floor: measurement("fixed floor", 50_000.0, 8.0),
             floor: measurement("floor", 40_000.0, 10.0),
             refresh: measurement("refresh", refresh_rate, 10.0 * cpu_ratio),
         }
@@ -593,22 +636,24 @@ mod tests {
         let table = rounds_table(&rounds, 2);
         let lines: Vec<&str> = table.lines().collect();
         assert_eq!(lines.len(), 2 + 3, "{table}");
-        assert_eq!(lines[2], "| 1 | 1.50× | 0.75× | 1.00× |  |");
-        assert_eq!(lines[3], "| 2 | 1.20× | 0.85× | 1.00× |  |");
+        assert_eq!(lines[2], "| 1 | 1.50× | 0.75× | 1.00× | 0.60× |  |");
+        assert_eq!(lines[3], "| 2 | 1.20× | 0.85× | 1.00× | 0.68× |  |");
         assert_eq!(
             lines[4],
-            "| 3 | 1.40× | 0.90× | 1.00× | shown (median by CPU) |"
+            "| 3 | 1.40× | 0.90× | 1.00× | 0.72× | shown (median by CPU) |"
         );
         assert_eq!(table.matches("shown").count(), 1);
     }
 
     #[test]
-    fn a_round_line_gives_both_servers_and_the_three_ratios() {
+    fn a_round_line_gives_every_server_and_the_ratios() {
         let line = round_line(1, 3, &round(1.25, 30_000.0));
         assert_eq!(
             line,
-            "round 2/3: floor 40000 requests/s, 10.0 µs CPU/request; refresh 30000 requests/s, \
-             12.5 µs CPU/request; refresh/floor: CPU 1.25×, requests/s 0.75×, p99 1.00×"
+            "round 2/3: fixed floor 50000 requests/s, 8.0 µs CPU/request; floor 40000 \
+             requests/s, 10.0 µs CPU/request; refresh 30000 requests/s, 12.5 µs CPU/request; \
+             refresh/floor: CPU 1.25×, requests/s 0.75×, p99 1.00×; refresh/fixed floor: \
+             requests/s 0.60×"
         );
     }
 
@@ -638,8 +683,22 @@ mod tests {
         let result = &doc[doc.find("## Result").unwrap()..doc.find("## Rounds").unwrap()];
         assert!(result.contains("Round 3 of 3, the median by CPU ratio"));
         assert!(result.contains("| refresh | 1000 | 33333 |"), "{result}");
+        assert!(
+            result.contains("| fixed floor | 1000 | 50000 |"),
+            "{result}"
+        );
+        assert!(result.contains("| floor | 1000 | 40000 |"), "{result}");
+        assert!(result.contains("| 14.0 | 11.0 | 10.0 MiB |"), "{result}");
         assert!(!result.contains("31111") && !result.contains("32222"));
         assert!(result.contains("| CPU per request, refresh/floor | 1.40× |"));
+        assert!(
+            result.contains(
+                "Against the fixed floor of the same round, which answers the same bytes every \
+                 time (not judged; see [Method](#method)): CPU per request 1.75×, requests/s \
+                 0.67×, p99 latency 1.00×."
+            ),
+            "{result}"
+        );
         let core =
             &doc[doc.find("## Core micro-benchmarks").unwrap()..doc.find("## Rounds").unwrap()];
         assert!(core.contains("| 1.40 µs | 2.80 µs | 0.50× |"), "{core}");
@@ -650,7 +709,11 @@ mod tests {
             "{core}"
         );
         let listed = &doc[doc.find("## Rounds").unwrap()..doc.find("## Machine").unwrap()];
-        assert!(listed.starts_with("## Rounds\n\n3 rounds, each the floor then refresh"));
+        assert!(
+            listed.starts_with(
+                "## Rounds\n\n3 rounds, each the fixed floor, the floor, then refresh"
+            )
+        );
         assert_eq!(listed.matches("\n| ").count(), 1 + 3, "{listed}");
         assert!(doc.contains("- **Rounds**: 3 rounds in the same invocation."));
         assert!(doc.contains("- **Which round is shown**"));
