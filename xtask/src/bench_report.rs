@@ -388,8 +388,8 @@ fn method_section(info: &RunInfo, count: usize) -> String {
          string, so a response body it has seen before, and the request it then builds from that \
          body's token, cost it no new strings. wrk spends about 1.5 µs less CPU per answer of the \
          fixed floor than per answer of refresh or of the counted floor (the `wrk CPU µs/request` \
-         column), and on two cores wrk is the busier side: the fixed floor's requests/s measure \
-         wrk's saving, not the server. The targets are judged against the counted floor, whose \
+         column), and on two cores wrk is the busier side: the fixed floor's requests/s are wrk's, \
+         and its lead over refresh is what wrk saves, not what the server costs. The targets are judged against the counted floor, whose \
          answers cost wrk what refresh's do; the fixed floor's ratios are shown beside them.\n\
          - **Rounds**: {rounds} in the same invocation. Each round starts every server afresh and \
          measures the fixed floor, the floor, then refresh, under the same load, so a slow drift \
@@ -421,8 +421,7 @@ fn method_section(info: &RunInfo, count: usize) -> String {
          with an even number of rounds the lower of the two middle ones (the one more favourable \
          to refresh), equal ratios ranked in the order the rounds ran. Its table, ratios and target \
          checks all come from that one floor/refresh pair, never a mix of rounds. No round is \
-         discarded: every round's three ratios are under Rounds, whether they meet the targets or \
-         not.\n\n\
+         discarded: every round's ratios are under Rounds, whether they meet the targets or not.\n\n\
          CPU time per request is the steadiest figure on a shared machine, hence the median by it; \
          requests/s and latencies move with whatever else runs. Reproduce with `cargo xtask bench` \
          (`--rounds`, `--duration`, `--warmup`, `--connections`; `--smoke` is the short CI check, \
