@@ -3,7 +3,8 @@
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::{App, Error, FromRequest, Handler, Resource, Responder, guard, web};
+use actix_web::http::Method;
+use actix_web::{App, Error, FromRequest, Handler, Resource, Responder, web};
 use utoipa_swagger_ui::{Config, Url};
 
 use std::sync::Arc;
@@ -147,7 +148,7 @@ where
     F::Output: Responder + 'static,
 {
     web::resource(path)
-        .route(web::post().to(handler))
+        .route(fallback::method_route(&[Method::POST]).to(handler))
         .route(fallback::options(POST_ALLOW))
         .default_service(fallback::method_not_allowed(POST_ALLOW))
 }
@@ -161,11 +162,7 @@ where
     F::Output: Responder + 'static,
 {
     web::resource(path)
-        .route(
-            web::route()
-                .guard(guard::Any(guard::Get()).or(guard::Head()))
-                .to(handler),
-        )
+        .route(fallback::method_route(&[Method::GET, Method::HEAD]).to(handler))
         .route(fallback::options(GET_ALLOW))
         .default_service(fallback::method_not_allowed(GET_ALLOW))
 }
