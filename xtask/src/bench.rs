@@ -1,9 +1,9 @@
 //! `cargo xtask bench`: issue 4's side-by-side HTTP benchmark. It builds the release server and
 //! the floor (`crates/server/examples/floor.rs`); then, in each of `--rounds` rounds, drives the
 //! fixed floor, the floor and refresh with wrk under the same settings and reads each server's
-//! CPU time and peak RSS, and wrk's CPU time, from /proc. It prints every round's ratios refresh/floor, reports the median round by
-//! CPU ratio against the targets and, unless in smoke mode, writes `docs/benchmarks.md` and
-//! `docs/benchmarks.svg`.
+//! CPU time and peak RSS, and wrk's CPU time, from /proc. It prints every round's ratios
+//! refresh/floor, reports the median round by CPU ratio against the targets and, unless in smoke
+//! mode, writes `docs/benchmarks.md` and `docs/benchmarks.svg`.
 
 use std::fmt::Write as _;
 use std::io::{Read, Write};
@@ -236,6 +236,13 @@ struct Server {
     args: &'static [&'static str],
 }
 
+impl Server {
+    /// Its name as the start of its files' names: `fixed-floor`, not `fixed floor`.
+    fn file_stem(&self) -> String {
+        self.name.replace(' ', "-")
+    }
+}
+
 /// One server: start it, time its first refresh, warm it up, measure, read /proc, stop it.
 fn measure(
     server: &Server,
@@ -248,7 +255,7 @@ fn measure(
     let probe_token = minter.mint(1)?;
     let mut tokens = minter.mint(seed)?;
     let address = free_address()?;
-    let log_path = work.join(format!("{}.stderr.log", server.name));
+    let log_path = work.join(format!("{}.stderr.log", server.file_stem()));
     let log = std::fs::File::create(&log_path)
         .map_err(|e| format!("creating {}: {e}", log_path.display()))?;
     let started = Instant::now();
@@ -270,8 +277,8 @@ fn measure(
     let url = format!("http://{address}/ccstore/v1/refresh");
     let script = repo_file("bench/refresh.lua");
     let load = |seconds: u32, tokens: &[String], phase: &str| -> Result<WrkResult, String> {
-        let tokens_in = work.join(format!("{}.{phase}.tokens", server.name));
-        let tokens_out = work.join(format!("{}.{phase}.left.tokens", server.name));
+        let tokens_in = work.join(format!("{}.{phase}.tokens", server.file_stem()));
+        let tokens_out = work.join(format!("{}.{phase}.left.tokens", server.file_stem()));
         std::fs::write(&tokens_in, tokens.join("\n") + "\n")
             .map_err(|e| format!("writing {}: {e}", tokens_in.display()))?;
         let result = bench_wrk::run(&WrkRun {
@@ -289,7 +296,7 @@ fn measure(
     if options.warmup > 0 {
         load(options.warmup, &tokens, "warmup")?;
         // Chain: the measured run starts from the tokens the warm-up left, topped up to `seed`.
-        let left = work.join(format!("{}.warmup.left.tokens", server.name));
+        let left = work.join(format!("{}.warmup.left.tokens", server.file_stem()));
         tokens = std::fs::read_to_string(&left)
             .map_err(|e| format!("reading {}: {e}", left.display()))?
             .lines()
