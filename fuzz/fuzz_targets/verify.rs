@@ -11,7 +11,7 @@ use std::sync::Arc;
 use arbitrary::Arbitrary;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use ccstore_core::{HmacKey, KeySet, ManualClock, TokenPolicy, TokenService};
+use ccstore_core::{HmacKey, KeySet, ManualClock, TokenEncoding, TokenPolicy, TokenService};
 use hmac::{Hmac, Mac};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
@@ -74,6 +74,7 @@ fn service(rotated_keys: bool) -> TokenService {
         ttl: 930,
         leeway: 0,
         session_max: Some(43_200),
+        encoding: TokenEncoding::Occ,
     };
     let keys = if rotated_keys {
         let named = |kid: &str, key| (kid.to_owned(), HmacKey::new(key).unwrap());

@@ -17,7 +17,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ccstore_core::{
-    HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenPolicy, TokenService,
+    HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenEncoding, TokenPolicy,
+    TokenService,
 };
 use criterion::{Criterion, criterion_group};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -60,6 +61,7 @@ fn tokens(c: &mut Criterion) {
             ttl: TTL,
             leeway: 0,
             session_max: Some(43_200),
+            encoding: TokenEncoding::Occ,
         },
         clock.clone(),
     );

@@ -1,5 +1,7 @@
 //! Reads the token out of an `Authorization` header value (RFC 6750 §2.1: `Bearer <token68>`, the
-//! scheme case-insensitive), on raw bytes so that no header a client can send makes it fail.
+//! scheme case-insensitive), on raw bytes so that no header a client can send makes it fail. OCC
+//! pads every segment of its tokens with `=`, not only the last, so a credential is taken as
+//! dot-separated `token68` parts.
 
 use crate::TokenError;
 
@@ -10,7 +12,8 @@ pub const MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// The bearer token in an `Authorization` header value.
 ///
 /// No header, or a credential of another scheme (`Basic ...`), is [`TokenError::Missing`]; a
-/// `Bearer` credential that is empty, too long or not `token68` is [`TokenError::Malformed`].
+/// `Bearer` credential that is empty, too long or not dot-separated `token68` parts is
+/// [`TokenError::Malformed`].
 pub fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, TokenError> {
     let value = authorization.ok_or(TokenError::Missing)?.trim_ascii();
     let (scheme, credentials) = match value.iter().position(|&byte| byte == b' ') {
@@ -21,10 +24,19 @@ pub fn bearer_token(authorization: Option<&[u8]>) -> Result<&str, TokenError> {
         return Err(TokenError::Missing);
     }
     let token = credentials.trim_ascii_start();
-    if token.is_empty() || token.len() > MAX_TOKEN_BYTES || !is_token68(token) {
+    if token.is_empty() || token.len() > MAX_TOKEN_BYTES || !is_credential(token) {
         return Err(TokenError::Malformed);
     }
     std::str::from_utf8(token).map_err(|_| TokenError::Malformed)
+}
+
+/// A `token68`, or dot-separated parts that each are one (or empty): a token of OCC's, with
+/// padding at the end of each segment.
+fn is_credential(token: &[u8]) -> bool {
+    is_token68(token)
+        || token
+            .split(|&byte| byte == b'.')
+            .all(|part| part.is_empty() || is_token68(part))
 }
 
 /// RFC 7235 `token68`: `1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
@@ -101,6 +113,8 @@ mod tests {
             "Bearer a,b",
             "Bearer ===",
             "Bearer a=b",
+            "Bearer a.=.b",
+            "Bearer a.b=c.d",
         ] {
             assert_eq!(parse(value), Err(TokenError::Malformed), "{value}");
         }
@@ -113,6 +127,15 @@ mod tests {
     #[test]
     fn padding_and_base64_characters_are_token68() {
         assert_eq!(parse("Bearer ab+/c.d_e-f~g=="), Ok("ab+/c.d_e-f~g=="));
+    }
+
+    #[test]
+    fn occs_documented_token_with_every_segment_padded_is_taken() {
+        let documented = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE0MTQxNDk5NTYsInN1YiI6IjExMDU1OCIsImlzcyI6InN0b3JlZnJvbnRVSSIsImlhdCI6MTQxNDE0OTAyNn0=.B9qM0/VKpCNKvjCmOnUPv4RS7mkIDgKcP8RJPaVQGYU=";
+        assert_eq!(parse(&format!("Bearer {documented}")), Ok(documented));
+        assert_eq!(parse("Bearer a==.b=.c"), Ok("a==.b=.c"));
+        // Still a token68 as a whole: a dot, then padding.
+        assert_eq!(parse("Bearer .="), Ok(".="));
     }
 
     #[test]

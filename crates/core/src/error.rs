@@ -82,6 +82,10 @@ pub enum KeyError {
     /// Two keys share an id.
     #[error("the key id {0:?} is listed twice")]
     DuplicateKid(String),
+    /// jsonwebtoken's crypto provider refused the key (it takes any HMAC secret, so this is a
+    /// broken build, not a bad key).
+    #[error("the signing provider refused the HS256 key")]
+    Unusable,
     /// The active key's id names no listed key.
     #[error("the active key id {0:?} names no listed key")]
     ActiveNotListed(String),

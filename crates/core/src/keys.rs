@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use arc_swap::{ArcSwap, Guard};
-use base64_simd::URL_SAFE_NO_PAD;
+use base64::Engine;
 use serde::Serialize;
 
-use crate::{HmacKey, KeyError};
+use crate::{HmacKey, KeyError, TokenEncoding};
 
 /// Longest `kid` accepted: it travels in every token's header.
 pub const MAX_KID_BYTES: usize = 64;
@@ -19,8 +19,9 @@ pub(crate) struct NamedKey {
     /// The key's id; `None` for a lone key configured without one.
     pub(crate) kid: Option<String>,
     pub(crate) key: HmacKey,
-    /// The base64url header of the tokens this key signs.
-    pub(crate) header: String,
+    /// The header of the tokens this key signs, spelled in each [`TokenEncoding`] (in the
+    /// order of [`TokenEncoding::ALL`]).
+    headers: [String; 2],
 }
 
 /// The header ccstore writes: `typ`, `alg` and, for a named key, `kid`.
@@ -41,8 +42,17 @@ impl NamedKey {
         };
         // A struct of strings always serializes.
         let json = serde_json::to_vec(&header).unwrap_or_default();
-        let header = URL_SAFE_NO_PAD.encode_to_string(json);
-        Self { kid, key, header }
+        let headers = TokenEncoding::ALL.map(|encoding| encoding.engine().encode(&json));
+        Self { kid, key, headers }
+    }
+
+    /// The header of the tokens this key signs, spelled in `encoding`.
+    pub(crate) fn header(&self, encoding: TokenEncoding) -> &str {
+        let [occ, jws] = &self.headers;
+        match encoding {
+            TokenEncoding::Occ => occ,
+            TokenEncoding::Jws => jws,
+        }
     }
 }
 
@@ -110,9 +120,11 @@ impl KeySet {
         std::iter::once(&self.active).chain(&self.others)
     }
 
-    /// The key whose own header is exactly `header`, the common case of a token ccstore signed.
+    /// The key whose own header, in either spelling, is exactly `header`: the common case of a
+    /// token ccstore signed.
     pub(crate) fn by_own_header(&self, header: &str) -> Option<&NamedKey> {
-        self.all().find(|key| key.header == header)
+        self.all()
+            .find(|key| key.headers.iter().any(|own| own == header))
     }
 
     /// The key that verifies a token with `kid`: the key of that id, or the active key for a
@@ -184,23 +196,35 @@ mod tests {
         HmacKey::new(&[byte; 32]).unwrap()
     }
 
+    fn decoded_headers(keys: &KeySet) -> Vec<Vec<u8>> {
+        TokenEncoding::ALL
+            .map(|encoding| {
+                let header = keys.signing().header(encoding);
+                encoding.engine().decode(header).unwrap()
+            })
+            .into()
+    }
+
     #[test]
     fn a_lone_key_writes_the_header_without_kid() {
         let keys = KeySet::single(key(1));
-        let decoded = URL_SAFE_NO_PAD
-            .decode_to_vec(&keys.signing().header)
-            .unwrap();
-        assert_eq!(decoded, br#"{"typ":"JWT","alg":"HS256"}"#);
+        for decoded in decoded_headers(&keys) {
+            assert_eq!(decoded, br#"{"typ":"JWT","alg":"HS256"}"#);
+        }
         assert_eq!(keys.active_kid(), None);
     }
 
     #[test]
-    fn a_named_key_writes_its_kid_escaped_as_json() {
-        let keys = KeySet::named(vec![(r#"a"b"#.to_owned(), key(1))], r#"a"b"#).unwrap();
-        let decoded = URL_SAFE_NO_PAD
-            .decode_to_vec(&keys.signing().header)
-            .unwrap();
-        assert_eq!(decoded, br#"{"typ":"JWT","alg":"HS256","kid":"a\"b"}"#);
+    fn a_named_key_writes_its_kid_escaped_as_json_in_both_spellings() {
+        let keys = KeySet::named(vec![(r#"a"b?"#.to_owned(), key(1))], r#"a"b?"#).unwrap();
+        for decoded in decoded_headers(&keys) {
+            assert_eq!(decoded, br#"{"typ":"JWT","alg":"HS256","kid":"a\"b?"}"#);
+        }
+        let occ = keys.signing().header(TokenEncoding::Occ);
+        let jws = keys.signing().header(TokenEncoding::Jws);
+        assert!(occ.ends_with('=') && occ.contains('/'), "{occ}");
+        assert!(!jws.contains('=') && jws.contains('_'), "{jws}");
+        assert!(keys.by_own_header(occ).is_some() && keys.by_own_header(jws).is_some());
     }
 
     #[test]
@@ -241,7 +265,11 @@ mod tests {
         assert_eq!(kid_of(keys.for_kid(Some("old"))), Some(Some("old".into())));
         assert_eq!(kid_of(keys.for_kid(None)), Some(Some("new".into())));
         assert_eq!(kid_of(keys.for_kid(Some("gone"))), None);
-        let old_header = keys.for_kid(Some("old")).unwrap().header.clone();
+        let old_header = keys
+            .for_kid(Some("old"))
+            .unwrap()
+            .header(TokenEncoding::Jws)
+            .to_owned();
         assert_eq!(
             kid_of(keys.by_own_header(&old_header)),
             Some(Some("old".into()))

@@ -1,14 +1,13 @@
 //! Token logic of ccstore, free of HTTP: parse a Bearer credential, verify an HS256 access token
-//! against the configured key, issuer and clock, issue its refreshed successor, mint new tokens,
-//! and hold sessions to their rules (logout, absolute lifetime, replay detection).
+//! (in OCC's spelling or strict JWS) against the configured key, issuer and clock, issue its
+//! refreshed successor, mint new tokens, and hold sessions to their rules (logout, absolute
+//! lifetime, replay detection).
 
 mod bearer;
 mod claims;
 mod clock;
+mod codec;
 mod error;
-mod flat_claims;
-mod json;
-mod jws;
 mod key;
 mod keys;
 mod memory_store;
@@ -19,8 +18,8 @@ mod store;
 pub use bearer::{MAX_TOKEN_BYTES, bearer_token};
 pub use claims::{Claims, SERVICE_CLAIMS};
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use codec::TokenEncoding;
 pub use error::{KeyError, TokenError};
-pub use json::write_json_string;
 pub use key::{HmacKey, MIN_KEY_BYTES};
 pub use keys::{KeyRing, KeySet, MAX_KID_BYTES};
 pub use memory_store::MemoryStore;

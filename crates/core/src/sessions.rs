@@ -4,11 +4,9 @@
 
 use std::borrow::Cow;
 
-use base64_simd::URL_SAFE_NO_PAD;
-use sha2::{Digest, Sha256};
-
 use uuid::Uuid;
 
+use crate::codec::fingerprint;
 use crate::store::{RefreshAttempt, Rotation, SessionStore, StoreError};
 use crate::{Claims, IssuedToken, TokenError, TokenService};
 
@@ -95,7 +93,9 @@ impl<S: SessionStore> Sessions<S> {
                     now,
                     grace,
                     successor_expires,
-                    keep_for: successor_expires.max(claims.exp.saturating_add(leeway)) - now,
+                    keep_for: successor_expires
+                        .max(claims.exp.saturating_add(leeway))
+                        .saturating_sub(now),
                 };
                 match self.store.rotate(attempt).await? {
                     Rotation::SessionRevoked => return Err(TokenError::Revoked),
@@ -137,18 +137,23 @@ impl<S: SessionStore> Sessions<S> {
         let policy = self.tokens.policy();
         let tokens_left = self
             .remaining_life(claims, now)
-            .max(policy.ttl + policy.leeway);
+            .max(policy.ttl.saturating_add(policy.leeway));
         let session_left = policy.session_max.map_or(u64::MAX, |max| {
-            (claims.session_start() + max + policy.leeway).saturating_sub(now)
+            claims
+                .session_start()
+                .saturating_add(max)
+                .saturating_add(policy.leeway)
+                .saturating_sub(now)
         });
         tokens_left.min(session_left).max(1)
     }
 }
 
 /// The session and token ids of a verified token: its `sid` and `jti`, or for a token minted
-/// elsewhere without them, a digest of the token (never the token itself: ids are stored).
+/// elsewhere without them, its [`fingerprint`] (never the token itself: ids are stored). Neither
+/// depends on how the token is spelled, so a re-spelled copy is the same token to every rule.
 fn identities<'c>(claims: &'c Claims, token: &str) -> (Cow<'c, str>, Cow<'c, str>) {
-    let digest = || Cow::Owned(URL_SAFE_NO_PAD.encode_to_string(Sha256::digest(token.as_bytes())));
+    let digest = || Cow::Owned(fingerprint(token));
     let sid = claims.sid.as_deref().map_or_else(digest, Cow::Borrowed);
     let token_id = claims.jti.as_deref().map_or_else(digest, Cow::Borrowed);
     (sid, token_id)

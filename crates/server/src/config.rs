@@ -4,8 +4,9 @@
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 
-use ccstore_core::SERVICE_CLAIMS;
+use ccstore_core::{SERVICE_CLAIMS, TokenEncoding};
 use clap::{Args, Parser, Subcommand};
+use secrecy::SecretString;
 
 use crate::limits::Limits;
 use serde_json::Value;
@@ -58,9 +59,10 @@ pub struct Settings {
         long,
         env = "CCSTORE_JWT_SECRET",
         hide_env_values = true,
-        global = true
+        global = true,
+        value_parser = secret
     )]
-    pub jwt_secret: Option<String>,
+    pub jwt_secret: Option<SecretString>,
     /// File holding the HS256 key (one trailing newline is ignored).
     #[arg(long, env = "CCSTORE_JWT_SECRET_FILE", global = true)]
     pub jwt_secret_file: Option<PathBuf>,
@@ -77,6 +79,12 @@ pub struct Settings {
         global = true
     )]
     pub issuer: String,
+    /// How issued tokens are spelled: `occ`, standard base64 with `=` padding as OCC writes them
+    /// (Storefront Classic decodes tokens in the browser with that alphabet only); `jws`,
+    /// base64url without padding, for strict JWS readers (gateway JWT validators, jose,
+    /// jsonwebtoken). Tokens in either spelling are accepted whatever is set.
+    #[arg(long, env = "CCSTORE_TOKEN_ENCODING", value_enum, default_value_t = Encoding::Occ, global = true)]
+    pub token_encoding: Encoding,
     /// Seconds a refreshed token lives.
     #[arg(long, env = "CCSTORE_TOKEN_TTL", default_value_t = 930, global = true,
           value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
@@ -107,8 +115,9 @@ pub struct Settings {
     pub reuse_grace: u64,
     /// Redis URL (`redis://[:password@]host:port[/db]`) for session state shared by several
     /// instances. Without it, state is kept in this process.
-    #[arg(long, env = "CCSTORE_REDIS_URL", hide_env_values = true, global = true)]
-    pub redis_url: Option<String>,
+    #[arg(long, env = "CCSTORE_REDIS_URL", hide_env_values = true, global = true,
+          value_parser = secret)]
+    pub redis_url: Option<SecretString>,
     /// Milliseconds a Redis call may take before the request is answered 503.
     #[arg(long, env = "CCSTORE_STORE_TIMEOUT_MS", default_value_t = 500, global = true,
           value_parser = clap::value_parser!(u64).range(1..=60_000))]
@@ -186,6 +195,33 @@ impl Settings {
     }
 }
 
+/// The spelling of issued tokens, as the flag names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Encoding {
+    /// Standard base64 with padding, as OCC writes tokens.
+    Occ,
+    /// Base64url without padding (RFC 7515).
+    Jws,
+}
+
+impl From<Encoding> for TokenEncoding {
+    fn from(encoding: Encoding) -> Self {
+        match encoding {
+            Encoding::Occ => Self::Occ,
+            Encoding::Jws => Self::Jws,
+        }
+    }
+}
+
+/// A secret setting, held so that no `{:?}` of the settings can print it.
+#[allow(
+    clippy::unnecessary_wraps,
+    reason = "clap takes a value parser's result"
+)]
+fn secret(text: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(SecretString::from(text))
+}
+
 /// A feature switch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Switch {
@@ -258,6 +294,7 @@ mod tests {
         assert_eq!(cli.settings.reuse_detection, Switch::On);
         assert_eq!(cli.settings.reuse_grace, 30);
         assert!(cli.settings.redis_url.is_none());
+        assert_eq!(cli.settings.token_encoding, Encoding::Occ);
         assert_eq!(cli.settings.limits(), Limits::default());
         assert_eq!(cli.settings.log_format, LogFormat::Text);
         assert!(cli.settings.metrics_bind.is_none());
@@ -279,6 +316,33 @@ mod tests {
             cli.settings.cors_origins,
             ["https://a.example", "http://localhost:3000"]
         );
+    }
+
+    #[test]
+    fn the_token_encoding_is_occ_or_jws() {
+        let parse = |value: &str| {
+            Cli::try_parse_from(["ccstore-server", "--token-encoding", value])
+                .map(|cli| TokenEncoding::from(cli.settings.token_encoding))
+        };
+        assert_eq!(parse("occ").unwrap(), TokenEncoding::Occ);
+        assert_eq!(parse("jws").unwrap(), TokenEncoding::Jws);
+        assert!(parse("base64").is_err());
+    }
+
+    #[test]
+    fn no_debug_output_of_the_settings_shows_the_key_or_the_redis_password() {
+        let cli = Cli::try_parse_from([
+            "ccstore-server",
+            "--jwt-secret",
+            "a-secret-of-32-bytes-or-more-0123456789",
+            "--redis-url",
+            "redis://:hunter2-password@cache:6379/0",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?} {:#?}", cli.settings);
+        assert!(!debug.contains("a-secret-of"), "{debug}");
+        assert!(!debug.contains("hunter2"), "{debug}");
+        assert!(debug.contains("REDACTED"), "{debug}");
     }
 
     #[test]

@@ -13,6 +13,7 @@ use ccstore_core::{
     TokenPolicy, TokenService,
 };
 use futures_util::future::{Either, join_all, select};
+use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
 use thiserror::Error;
 
@@ -94,7 +95,7 @@ impl SigningKeys {
             &settings.jwt_keys_file,
         ) {
             (Some(secret), None, None) => Ok(Self::Configured(KeySet::single(HmacKey::new(
-                secret.as_bytes(),
+                secret.expose_secret().as_bytes(),
             )?))),
             (None, Some(path), None) => Ok(Self::Configured(KeySet::single(HmacKey::new(
                 &read_key_file(path)?,
@@ -131,6 +132,7 @@ pub fn token_service(settings: &Settings, keys: KeySet) -> TokenService {
         ttl: settings.token_ttl,
         leeway: settings.leeway,
         session_max: (settings.session_max > 0).then_some(settings.session_max),
+        encoding: settings.token_encoding.into(),
     };
     TokenService::new(keys, policy, Arc::new(SystemClock))
 }
@@ -145,7 +147,7 @@ pub fn sessions(
         Some(url) => {
             let deadline = Duration::from_millis(settings.store_timeout_ms);
             Store::Redis(
-                RedisStore::new(url, deadline)
+                RedisStore::new(url.expose_secret(), deadline)
                     .map_err(|error| StartupError::Redis(error.to_string()))?,
             )
         }

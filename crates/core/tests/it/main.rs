@@ -14,6 +14,7 @@ mod properties;
 mod refresh;
 mod rotation;
 mod sessions;
+mod spelling;
 mod verify;
 
 use std::future::Future;
@@ -22,7 +23,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
 use ccstore_core::{
-    HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenPolicy, TokenService,
+    HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenEncoding, TokenPolicy,
+    TokenService,
 };
 
 pub(crate) const KEY: &[u8] = b"test-key-0123456789-0123456789-0123456789";
@@ -39,6 +41,7 @@ pub(crate) fn policy() -> TokenPolicy {
         ttl: TTL,
         leeway: 0,
         session_max: Some(SESSION_MAX),
+        encoding: TokenEncoding::Occ,
     }
 }
 

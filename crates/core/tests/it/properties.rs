@@ -5,12 +5,15 @@
 
 use std::sync::Arc;
 
-use ccstore_core::{HmacKey, KeySet, ManualClock, TokenError, TokenService, bearer_token};
+use base64::Engine;
+use ccstore_core::{
+    HmacKey, KeySet, ManualClock, SERVICE_CLAIMS, TokenError, TokenService, bearer_token,
+};
 use proptest::prelude::*;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
-use crate::handmade::{shopper_claims, sign, sign_with_header};
-use crate::{KEY, NOW, service};
+use crate::handmade::{OCC, open, shopper_claims, sign, sign_with_header};
+use crate::{ISSUER, KEY, NOW, now, service, sessions};
 
 proptest! {
     #[test]
@@ -98,6 +101,68 @@ proptest! {
             prop_assert!(outcome.is_ok(), "{outcome:?}");
         } else {
             prop_assert_eq!(outcome, Err(TokenError::BadSignature));
+        }
+    }
+}
+
+/// Any JSON value, nested a few levels: every kind a claim can hold, any Unicode in strings and
+/// names, floats of any finite value.
+fn json_value() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("JSON has no NaN or infinity", |float| float.is_finite())
+            .prop_map(Value::from),
+        ANY_TEXT.prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            proptest::collection::btree_map(ANY_TEXT, inner, 0..4)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+/// Text of any Unicode, control characters, quotes, backslashes and `>?~` included.
+const ANY_TEXT: &str = "\\PC{0,12}|[\\x00-\\x7f]{0,12}";
+
+proptest! {
+    #[test]
+    fn an_occ_token_of_any_claims_decodes_with_the_standard_alphabet_to_exactly_its_claims(
+        sub in ANY_TEXT,
+        other in proptest::collection::btree_map(ANY_TEXT, json_value(), 0..6),
+    ) {
+        let (service, _) = service();
+        let other: Map<String, Value> = other
+            .into_iter()
+            .filter(|(name, _)| !SERVICE_CLAIMS.contains(&name.as_str()))
+            .collect();
+        let issued = service.mint(&sub, other.clone()).unwrap();
+        let segments: Vec<&str> = issued.token.split('.').collect();
+        prop_assert_eq!(segments.len(), 3);
+        let header = OCC.decode(segments[0]).unwrap();
+        prop_assert_eq!(header, br#"{"typ":"JWT","alg":"HS256"}"#);
+        let payload: Value = serde_json::from_slice(&OCC.decode(segments[1]).unwrap()).unwrap();
+        let mut expected = other;
+        for name in ["iat", "exp", "jti", "sid", "auth_time"] {
+            expected.insert(name.to_owned(), payload[name].clone());
+        }
+        expected.insert("sub".to_owned(), json!(sub));
+        expected.insert("iss".to_owned(), json!(ISSUER));
+        prop_assert_eq!(&payload, &Value::Object(expected));
+        prop_assert_eq!(OCC.decode(segments[2]).unwrap().len(), 32);
+        // A refresh carries every claim forward unchanged.
+        let (sessions, _) = sessions();
+        let refreshed = now(sessions.refresh(&issued.token)).unwrap();
+        let (_, renewed) = open(&refreshed.token, KEY);
+        for (name, value) in payload.as_object().unwrap() {
+            if !["iat", "exp", "jti"].contains(&name.as_str()) {
+                prop_assert_eq!(&renewed[name], value, "{}", name);
+            }
         }
     }
 }

@@ -23,5 +23,6 @@ mod request_id;
 mod rotation;
 mod security_doc;
 mod sessions;
+mod spelling;
 mod support;
 mod unauthenticated;

@@ -56,7 +56,7 @@ impl Drop for KeysFile {
 fn header_of(token: &str) -> Value {
     use base64::Engine;
     let header = token.split('.').next().unwrap();
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+    let json = base64::engine::general_purpose::STANDARD
         .decode(header)
         .unwrap();
     serde_json::from_slice(&json).unwrap()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 const DOC: &str = include_str!("../../../../docs/security.md");
 
 /// The file and function a citation names: `verify::x` is an integration test
-/// (`tests/it/verify.rs`), `jws::tests::x` a unit test (`src/jws.rs`), `properties::` a whole
+/// (`tests/it/verify.rs`), `codec::tests::x` a unit test (`src/codec.rs`), `properties::` a whole
 /// file.
 fn cited(crate_dir: &Path, citation: &str) -> (PathBuf, Option<String>) {
     let parts: Vec<&str> = citation.split("::").collect();

@@ -8,9 +8,10 @@ use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test;
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ccstore_core::{
-    HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenPolicy, TokenService,
+    HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenEncoding, TokenPolicy,
+    TokenService,
 };
 use ccstore_server::store::Store;
 use ccstore_server::{AppState, build_app};
@@ -32,6 +33,7 @@ pub(crate) fn policy() -> TokenPolicy {
         ttl: TTL,
         leeway: 0,
         session_max: Some(SESSION_MAX),
+        encoding: TokenEncoding::Occ,
     }
 }
 
@@ -103,15 +105,16 @@ pub(crate) fn shopper_claims() -> Value {
     json!({"sub": "110558", "iss": ISSUER, "iat": NOW, "exp": NOW + 900})
 }
 
-/// The claims of `token`, after checking its HS256 signature by hand.
+/// The claims of `token`, a token in the default (OCC) spelling: standard base64 with padding,
+/// decoded strictly, after checking its HS256 signature by hand.
 pub(crate) fn claims_of(token: &str) -> Value {
     let (input, signature) = token.rsplit_once('.').unwrap();
     let mut mac = Hmac::<Sha256>::new_from_slice(KEY).unwrap();
     mac.update(input.as_bytes());
-    mac.verify_slice(&URL_SAFE_NO_PAD.decode(signature).unwrap())
+    mac.verify_slice(&STANDARD.decode(signature).unwrap())
         .expect("signed with the test key");
     let payload = input.split('.').nth(1).unwrap();
-    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    serde_json::from_slice(&STANDARD.decode(payload).unwrap()).unwrap()
 }
 
 /// A POST to the refresh path.
