@@ -2,7 +2,7 @@
 //! response of the token operations is provoked for real and its body (and documented headers)
 //! compared with the example, so an example can only be right by being the server's answer.
 
-use actix_web::dev::ServiceResponse;
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test;
 use actix_web::{body::MessageBody, http::StatusCode};
 use ccstore_core::{ManualClock, MemoryStore};
@@ -73,19 +73,29 @@ async fn assert_documented<B: MessageBody>(
     );
 }
 
+/// Sends `body` as JSON with `token` to each of `operations` and asserts that each answer is its
+/// documented response `status`.
+async fn assert_each_answers<S, B>(
+    app: &S,
+    operations: &[&str],
+    token: &str,
+    body: &[u8],
+    status: &str,
+) where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    for operation in operations {
+        let request = post(operation, token, "application/json", body.to_vec());
+        let response = test::call_service(app, request).await;
+        assert_documented(response, operation, status).await;
+    }
+}
+
 #[actix_rt::test]
 async fn a_json_body_that_is_not_an_object_gets_the_documented_400() {
     let (app, _) = app().await;
-    for operation in OPERATIONS {
-        let request = post(
-            operation,
-            &shopper_token(),
-            "application/json",
-            b"[]".to_vec(),
-        );
-        let response = test::call_service(&app, request).await;
-        assert_documented(response, operation, "400").await;
-    }
+    assert_each_answers(&app, &OPERATIONS, &shopper_token(), b"[]", "400").await;
 }
 
 #[actix_rt::test]
@@ -96,22 +106,14 @@ async fn an_expired_token_gets_the_documented_401_and_challenge() {
         &json!({"sub": "110558", "iss": ISSUER, "iat": NOW - 1000, "exp": NOW - 100}),
         KEY,
     );
-    for operation in OPERATIONS {
-        let request = post(operation, &expired, "application/json", b"{}".to_vec());
-        let response = test::call_service(&app, request).await;
-        assert_documented(response, operation, "401").await;
-    }
+    assert_each_answers(&app, &OPERATIONS, &expired, b"{}", "401").await;
 }
 
 #[actix_rt::test]
 async fn a_body_over_the_limit_gets_the_documented_413() {
     let (app, _) = app().await;
-    for operation in OPERATIONS {
-        let body = vec![b' '; 64 * 1024 + 1];
-        let request = post(operation, &shopper_token(), "application/json", body);
-        let response = test::call_service(&app, request).await;
-        assert_documented(response, operation, "413").await;
-    }
+    let body = vec![b' '; 64 * 1024 + 1];
+    assert_each_answers(&app, &OPERATIONS, &shopper_token(), &body, "413").await;
 }
 
 #[actix_rt::test]
@@ -120,16 +122,8 @@ async fn a_store_that_cannot_take_the_session_gets_the_documented_503_and_retry_
     let full = Store::Memory(MemoryStore::new(0));
     let app = test::init_service(build_app(state_with(full, policy(), &clock))).await;
     // Verify only reads the store, so a full one does not refuse it; the others need an entry.
-    for operation in ["refresh", "logout"] {
-        let request = post(
-            operation,
-            &shopper_token(),
-            "application/json",
-            b"{}".to_vec(),
-        );
-        let response = test::call_service(&app, request).await;
-        assert_documented(response, operation, "503").await;
-    }
+    let needing_an_entry = ["refresh", "logout"];
+    assert_each_answers(&app, &needing_an_entry, &shopper_token(), b"{}", "503").await;
 }
 
 #[actix_rt::test]
