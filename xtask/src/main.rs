@@ -17,6 +17,7 @@ mod bench_wrk;
 mod files;
 mod openapi;
 mod openapi30;
+mod openapi_aws;
 mod spec_diff;
 
 use std::process::ExitCode;
@@ -27,8 +28,9 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask")]
 enum Task {
-    /// Regenerate openapi/openapi.json (3.1, from the code) and openapi/openapi-3.0.json (3.0.3,
-    /// for gateways); with --check, change nothing and fail if either is stale.
+    /// Regenerate openapi/openapi.json (3.1, from the code), openapi/openapi-3.0.json (3.0.3) and
+    /// openapi/openapi-aws.json (3.0.3 as AWS API Gateway imports it); with --check, change
+    /// nothing and fail if any is stale.
     Openapi {
         /// Fail with a diff instead of writing when a committed file is stale.
         #[arg(long)]

@@ -5,6 +5,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// The error response
+///
+/// ccstore always sends `status`, `message` and `type`, so the schema requires them (OCC's
+/// documentation marks no field required; every answer satisfies both).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = errorModel)]
 pub struct ErrorModel {
@@ -22,7 +25,7 @@ pub struct ErrorModel {
     pub errors: Option<Vec<ErrorItem>>,
     /// The localized message describing the error
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, required = true)]
     pub message: Option<String>,
     /// An optional non-localized message with more information
     #[serde(rename = "moreInfo", skip_serializing_if = "Option::is_none")]
@@ -34,11 +37,11 @@ pub struct ErrorModel {
     pub error_path: Option<String>,
     /// The HTTP status code
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, required = true)]
     pub status: Option<String>,
     /// The URI to the HTTP state code definition
     #[serde(rename = "type", skip_serializing_if = "Option::is_none")]
-    #[schema(nullable = false)]
+    #[schema(nullable = false, required = true)]
     pub type_uri: Option<String>,
 }
 

@@ -14,19 +14,16 @@ pub const TOKEN_TYPE_BEARER: &str = "bearer";
 #[schema(as = refresh_request)]
 pub struct RefreshRequest {}
 
-/// The refreshed token. The server always sends all three fields; like OCC's documentation, the
-/// schema lists none as required.
+/// The refreshed token. The server always sends all three fields, so the schema requires them
+/// (OCC's documentation lists none as required; every answer satisfies both).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[schema(as = refresh_response)]
 pub struct RefreshResponse {
     /// Refreshable OAuth token.
-    #[schema(required = false)]
     pub access_token: String,
     /// OAuth token type.
-    #[schema(required = false)]
     pub token_type: Cow<'static, str>,
     /// Time in seconds until token expires.
-    #[schema(required = false)]
     pub expires_in: u64,
 }
 

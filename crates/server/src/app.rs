@@ -18,24 +18,12 @@ use crate::middleware::cors_refusals::CorsRefusals;
 use crate::middleware::header_limit::HeaderLimit;
 use crate::middleware::observe::Observe;
 
-/// Path of the refresh operation.
-pub const REFRESH_PATH: &str = "/ccstore/v1/refresh";
-/// Path of the verify operation.
-pub const VERIFY_PATH: &str = "/ccstore/v1/verify";
-/// Path of the logout operation.
-pub const LOGOUT_PATH: &str = "/ccstore/v1/logout";
-/// Path of the committed OpenAPI 3.1 document.
-pub const OPENAPI_31_PATH: &str = "/openapi.json";
-/// Path of the committed OpenAPI 3.0.3 document.
-pub const OPENAPI_30_PATH: &str = "/openapi-3.0.json";
-
-/// Path of the liveness probe.
-pub const HEALTH_LIVE_PATH: &str = "/health/live";
-/// Path of the readiness probe.
-pub const HEALTH_READY_PATH: &str = "/health/ready";
-
-/// Path of the Prometheus metrics.
-pub const METRICS_PATH: &str = "/metrics";
+// The paths are named in `route`, which the metrics read too; re-exported here, where they are
+// registered.
+pub use crate::route::{
+    HEALTH_LIVE_PATH, HEALTH_READY_PATH, LOGOUT_PATH, METRICS_PATH, OPENAPI_30_PATH,
+    OPENAPI_31_PATH, OPENAPI_AWS_PATH, REFRESH_PATH, VERIFY_PATH,
+};
 
 /// What a resource of a POST operation answers, for `Allow` (RFC 9110 §10.2.1).
 pub const POST_ALLOW: &str = "POST, OPTIONS";
@@ -101,6 +89,7 @@ pub fn build_app_with(
         .service(post_resource(LOGOUT_PATH, logout::logout))
         .service(get_resource(OPENAPI_31_PATH, docs::openapi_31))
         .service(get_resource(OPENAPI_30_PATH, docs::openapi_30))
+        .service(get_resource(OPENAPI_AWS_PATH, docs::openapi_aws))
         .service(get_resource(HEALTH_LIVE_PATH, health::live))
         .service(get_resource(HEALTH_READY_PATH, health::ready))
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))

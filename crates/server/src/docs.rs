@@ -1,8 +1,15 @@
 //! The OpenAPI description of the service, derived from the handlers and wire types.
 
+pub(crate) mod error_examples;
+pub(crate) mod error_responses;
+pub(crate) mod request_bodies;
+
+use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{Content, RefOr, Required};
-use utoipa::{IntoResponses, Modify, OpenApi};
+use utoipa::{Modify, OpenApi};
+
+use error_examples::ErrorExamples;
+use request_bodies::RequestBodies;
 
 use ccstore_model::{
     ErrorModel, HealthStatus, LogoutRequest, LogoutResponse, RefreshRequest, RefreshResponse,
@@ -43,69 +50,9 @@ use ccstore_model::{
         LogoutResponse,
         HealthStatus,
     )),
-    modifiers(&BearerAuth, &BodiesAreOptional),
+    modifiers(&BearerAuth, &RequestBodies, &ErrorExamples),
 )]
 pub struct ApiDoc;
-
-/// The 405 of the probes, which answer GET, HEAD and OPTIONS.
-#[derive(IntoResponses)]
-#[allow(dead_code, reason = "only read by the OpenAPI derive")]
-pub(crate) enum ProbeMethodNotAllowed {
-    /// Another method.
-    #[response(
-        status = 405,
-        description = "Another method than GET, HEAD or OPTIONS.",
-        example = json!({
-            "status": "405",
-            "message": "This method is not allowed on this resource.",
-            "type": "https://www.rfc-editor.org/rfc/rfc9110#status.405"
-        })
-    )]
-    MethodNotAllowed(ErrorModel),
-}
-
-/// The error answers every token operation shares, all `errorModel`.
-#[derive(IntoResponses)]
-#[allow(dead_code, reason = "only read by the OpenAPI derive")]
-pub(crate) enum ErrorResponses {
-    /// The token was refused.
-    #[response(
-        status = 401,
-        description = "The token is missing, malformed, forged, expired, from another issuer, or its session has ended.",
-        example = json!({
-            "status": "401",
-            "errorCode": "00001000",
-            "message": "The user is not authenticated.",
-            "devMessage": "the token has expired",
-            "type": "https://www.rfc-editor.org/rfc/rfc9110#status.401"
-        })
-    )]
-    Unauthenticated(ErrorModel),
-    /// The session store could not be reached.
-    #[response(
-        status = 503,
-        description = "The session store is unreachable; retry after `Retry-After` seconds.",
-        headers(("Retry-After" = u32, description = "Seconds to wait before retrying.")),
-        example = json!({
-            "status": "503",
-            "message": "The service is temporarily unavailable; retry later.",
-            "devMessage": "the session store is unavailable",
-            "type": "https://www.rfc-editor.org/rfc/rfc9110#status.503"
-        })
-    )]
-    StoreUnavailable(ErrorModel),
-    /// Anything else.
-    #[response(
-        status = "default",
-        description = "The error response",
-        example = json!({
-            "status": "405",
-            "message": "This method is not allowed on this resource.",
-            "type": "https://www.rfc-editor.org/rfc/rfc9110#status.405"
-        })
-    )]
-    Other(ErrorModel),
-}
 
 /// Declares the `bearerAuth` scheme: an HTTP bearer JWT, as Swagger UI's Authorize button takes it.
 struct BearerAuth;
@@ -126,46 +73,25 @@ impl Modify for BearerAuth {
     }
 }
 
-/// OCC clients often send no body at all: every request body is optional, and its schema is the
-/// documented one rather than utoipa's `oneOf` with `null` for an `Option`.
-struct BodiesAreOptional;
-
-impl Modify for BodiesAreOptional {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let operations = openapi
-            .paths
-            .paths
-            .values_mut()
-            .flat_map(|item| [&mut item.post, &mut item.put, &mut item.patch])
-            .flatten();
-        let bodies = operations.filter_map(|operation| match operation.request_body.as_mut() {
-            Some(RefOr::T(body)) => Some(body),
-            _ => None,
-        });
-        for body in bodies {
-            body.required = Some(Required::False);
-            for content in body.content.values_mut() {
-                if let RefOr::T(content) = content {
-                    unwrap_nullable(content);
-                }
-            }
-        }
-    }
-}
-
-/// `oneOf: [$ref, {type: null}]` becomes the `$ref` alone.
-fn unwrap_nullable(content: &mut Content) {
-    let Some(RefOr::T(utoipa::openapi::schema::Schema::OneOf(one_of))) = &content.schema else {
-        return;
-    };
-    let reference = one_of
-        .items
-        .iter()
-        .find(|item| matches!(item, RefOr::Ref(_)))
-        .cloned();
-    if let Some(reference) = reference {
-        content.schema = Some(reference);
-    }
+/// Every operation of the document, whatever its method.
+fn operations_mut(openapi: &mut utoipa::openapi::OpenApi) -> impl Iterator<Item = &mut Operation> {
+    openapi
+        .paths
+        .paths
+        .values_mut()
+        .flat_map(|item| {
+            [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.options,
+                &mut item.head,
+                &mut item.patch,
+                &mut item.trace,
+            ]
+        })
+        .flatten()
 }
 
 /// The OpenAPI document as pretty-printed JSON with a trailing newline.

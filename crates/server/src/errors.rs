@@ -18,6 +18,9 @@ pub const NOT_AUTHENTICATED_CODE: &str = "00001000";
 pub const NOT_AUTHENTICATED_MESSAGE: &str = "The user is not authenticated.";
 /// Seconds a client should wait before retrying when the session store is unreachable.
 pub const STORE_RETRY_AFTER_SECONDS: u32 = 1;
+/// Why a JSON request body was refused: the documented request schemas are objects.
+pub const BODY_NOT_AN_OBJECT: &str =
+    "a JSON request body must be an object, such as {}; a form body or no body is accepted too";
 
 /// Everything the server can answer with besides success.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +34,8 @@ pub enum ApiError {
         /// The methods the path does answer, for the `Allow` header.
         allow: &'static str,
     },
+    /// A body sent as JSON that is not a JSON object (the request schemas are objects).
+    BodyNotAnObject,
     /// Any other error status (a body too large or unreadable).
     Status(StatusCode),
     /// A handler panicked.
@@ -64,6 +69,7 @@ impl ApiError {
             Self::Token(error @ TokenError::StoreUnavailable) => (None, Some(error.to_string())),
             Self::NotReady(reason) => (None, Some(reason.to_string())),
             Self::CorsRefused(refusal) => (None, Some(refusal.clone())),
+            Self::BodyNotAnObject => (None, Some(BODY_NOT_AN_OBJECT.to_owned())),
             _ => (None, None),
         };
         ErrorModel {
@@ -121,7 +127,7 @@ impl ResponseError for ApiError {
             Self::Token(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::CorsRefused(_) => StatusCode::BAD_REQUEST,
+            Self::CorsRefused(_) | Self::BodyNotAnObject => StatusCode::BAD_REQUEST,
             Self::Status(status) => *status,
         }
     }

@@ -2,10 +2,26 @@
 //! metrics, found from its path by comparing it with the registered paths (no allocation, no
 //! second routing pass). Unknown paths share one label, so a scanner cannot grow the metrics.
 
-use crate::app::{
-    HEALTH_LIVE_PATH, HEALTH_READY_PATH, LOGOUT_PATH, METRICS_PATH, OPENAPI_30_PATH,
-    OPENAPI_31_PATH, REFRESH_PATH, VERIFY_PATH,
-};
+/// Path of the refresh operation.
+pub const REFRESH_PATH: &str = "/ccstore/v1/refresh";
+/// Path of the verify operation.
+pub const VERIFY_PATH: &str = "/ccstore/v1/verify";
+/// Path of the logout operation.
+pub const LOGOUT_PATH: &str = "/ccstore/v1/logout";
+/// Path of the committed OpenAPI 3.1 document.
+pub const OPENAPI_31_PATH: &str = "/openapi.json";
+/// Path of the committed OpenAPI 3.0.3 document.
+pub const OPENAPI_30_PATH: &str = "/openapi-3.0.json";
+/// Path of the committed OpenAPI 3.0.3 variant that AWS API Gateway imports.
+pub const OPENAPI_AWS_PATH: &str = "/openapi-aws.json";
+
+/// Path of the liveness probe.
+pub const HEALTH_LIVE_PATH: &str = "/health/live";
+/// Path of the readiness probe.
+pub const HEALTH_READY_PATH: &str = "/health/ready";
+
+/// Path of the Prometheus metrics.
+pub const METRICS_PATH: &str = "/metrics";
 
 /// Where Swagger UI's files are served (`/swagger-ui/{file:.*}`).
 const SWAGGER_UI_PREFIX: &str = "/swagger-ui/";
@@ -25,6 +41,8 @@ pub enum Route {
     OpenApi31,
     /// `/openapi-3.0.json`.
     OpenApi30,
+    /// `/openapi-aws.json`.
+    OpenApiAws,
     /// `/swagger-ui`, the redirect.
     SwaggerUiRedirect,
     /// `/swagger-ui/{file}`.
@@ -41,12 +59,13 @@ pub enum Route {
 
 impl Route {
     /// Every route, each at its [`index`](Self::index).
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Refresh,
         Self::Verify,
         Self::Logout,
         Self::OpenApi31,
         Self::OpenApi30,
+        Self::OpenApiAws,
         Self::SwaggerUiRedirect,
         Self::SwaggerUi,
         Self::HealthLive,
@@ -63,6 +82,7 @@ impl Route {
             LOGOUT_PATH => Self::Logout,
             OPENAPI_31_PATH => Self::OpenApi31,
             OPENAPI_30_PATH => Self::OpenApi30,
+            OPENAPI_AWS_PATH => Self::OpenApiAws,
             HEALTH_LIVE_PATH => Self::HealthLive,
             HEALTH_READY_PATH => Self::HealthReady,
             METRICS_PATH => Self::Metrics,
@@ -85,6 +105,7 @@ impl Route {
             Self::Logout => LOGOUT_PATH,
             Self::OpenApi31 => OPENAPI_31_PATH,
             Self::OpenApi30 => OPENAPI_30_PATH,
+            Self::OpenApiAws => OPENAPI_AWS_PATH,
             Self::SwaggerUiRedirect => SWAGGER_UI_REDIRECT,
             Self::SwaggerUi => "/swagger-ui/{file}",
             Self::HealthLive => HEALTH_LIVE_PATH,

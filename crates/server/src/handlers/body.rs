@@ -98,7 +98,7 @@ impl Future for Drain {
                         return Poll::Ready(if acceptable {
                             Ok(IgnoredBody)
                         } else {
-                            Err(bad_request())
+                            Err(ApiError::BodyNotAnObject)
                         });
                     }
                     Some(Ok(chunk)) => {

@@ -11,6 +11,9 @@ use crate::errors::ApiError;
 pub(crate) const OPENAPI_31: &str = include_str!("../../../../openapi/openapi.json");
 /// `openapi/openapi-3.0.json`: the same API as OpenAPI 3.0.3, for gateways that reject 3.1.
 pub(crate) const OPENAPI_30: &str = include_str!("../../../../openapi/openapi-3.0.json");
+/// `openapi/openapi-aws.json`: the 3.0.3 variant that AWS API Gateway imports (alphanumeric model
+/// names, an `apiKey` scheme, no examples).
+pub(crate) const OPENAPI_AWS: &str = include_str!("../../../../openapi/openapi-aws.json");
 
 /// `GET /openapi.json`.
 pub(crate) async fn openapi_31() -> HttpResponse {
@@ -20,6 +23,11 @@ pub(crate) async fn openapi_31() -> HttpResponse {
 /// `GET /openapi-3.0.json`.
 pub(crate) async fn openapi_30() -> HttpResponse {
     json_document(OPENAPI_30)
+}
+
+/// `GET /openapi-aws.json`.
+pub(crate) async fn openapi_aws() -> HttpResponse {
+    json_document(OPENAPI_AWS)
 }
 
 fn json_document(document: &'static str) -> HttpResponse {

@@ -2,10 +2,10 @@
 //! decide whether to restart an instance and whether to send it traffic.
 
 use actix_web::web;
-use ccstore_model::{ErrorModel, HealthStatus};
+use ccstore_model::HealthStatus;
 
 use crate::AppState;
-use crate::docs::ProbeMethodNotAllowed;
+use crate::docs::error_responses::{NotReadyResponse, ProbeMethodNotAllowed};
 use crate::errors::ApiError;
 use crate::handlers::responses::NoStoreJson;
 
@@ -42,15 +42,7 @@ pub(crate) async fn live() -> NoStoreJson<HealthStatus> {
         (status = 200, description = "The instance takes traffic.", body = HealthStatus,
          example = json!({"status": "ok"})),
         ProbeMethodNotAllowed,
-        (status = 503, description = "The instance is shutting down or cannot reach the session store; `devMessage` says which.",
-         body = ErrorModel,
-         headers(("Retry-After" = u32, description = "Seconds to wait before asking again.")),
-         example = json!({
-             "status": "503",
-             "message": "The service is temporarily unavailable; retry later.",
-             "devMessage": "the server is shutting down",
-             "type": "https://www.rfc-editor.org/rfc/rfc9110#status.503"
-         })),
+        NotReadyResponse,
     ),
     security(()),
 )]

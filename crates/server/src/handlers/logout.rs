@@ -4,7 +4,7 @@ use actix_web::web;
 use ccstore_model::{LogoutRequest, LogoutResponse};
 
 use crate::AppState;
-use crate::docs::ErrorResponses;
+use crate::docs::error_responses::ErrorResponses;
 use crate::errors::ApiError;
 use crate::handlers::bearer::BearerToken;
 use crate::handlers::body::IgnoredBody;
@@ -20,11 +20,8 @@ use crate::metrics::Revocation;
     path = "/ccstore/v1/logout",
     operation_id = "logout",
     tag = "Authentication",
-    request_body(
-        content = Option<LogoutRequest>,
-        content_type = "application/json",
-        description = "Nothing: the Bearer token is the whole request. `{}`, no body, or any other body is accepted and ignored.",
-    ),
+    // Its media types, description and optionality: `docs::request_bodies`, for all three.
+    request_body = Option<LogoutRequest>,
     responses(
         (status = 200, description = "The session has ended.", body = LogoutResponse,
          example = json!({"result": true})),

@@ -4,7 +4,7 @@ use actix_web::web;
 use ccstore_model::{RefreshRequest, RefreshResponse};
 
 use crate::AppState;
-use crate::docs::ErrorResponses;
+use crate::docs::error_responses::ErrorResponses;
 use crate::errors::ApiError;
 use crate::handlers::bearer::BearerToken;
 use crate::handlers::body::IgnoredBody;
@@ -18,11 +18,8 @@ use crate::handlers::responses::NoStoreJson;
     path = "/ccstore/v1/refresh",
     operation_id = "refresh",
     tag = "Authentication",
-    request_body(
-        content = Option<RefreshRequest>,
-        content_type = "application/json",
-        description = "Nothing: the Bearer token is the whole request. `{}`, no body, or any other body is accepted and ignored.",
-    ),
+    // Its media types, description and optionality: `docs::request_bodies`, for all three.
+    request_body = Option<RefreshRequest>,
     responses(
         (status = 200, description = "Following model is returned when operation succeeds.", body = RefreshResponse,
          example = json!({

@@ -5,7 +5,7 @@ use actix_web::web;
 use ccstore_model::{VerifyRequest, VerifyResponse};
 
 use crate::AppState;
-use crate::docs::ErrorResponses;
+use crate::docs::error_responses::ErrorResponses;
 use crate::errors::ApiError;
 use crate::handlers::bearer::BearerToken;
 use crate::handlers::body::IgnoredBody;
@@ -20,11 +20,8 @@ use crate::handlers::responses::NoStoreJson;
     path = "/ccstore/v1/verify",
     operation_id = "verify",
     tag = "Authentication",
-    request_body(
-        content = Option<VerifyRequest>,
-        content_type = "application/json",
-        description = "Nothing: the Bearer token is the whole request. `{}`, no body, or any other body is accepted and ignored.",
-    ),
+    // Its media types, description and optionality: `docs::request_bodies`, for all three.
+    request_body = Option<VerifyRequest>,
     responses(
         (status = 200, description = "The token is valid and its session alive.", body = VerifyResponse,
          example = json!({"success": true})),

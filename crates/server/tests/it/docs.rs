@@ -43,11 +43,12 @@ fn committed(name: &str) -> Vec<u8> {
 }
 
 #[actix_rt::test]
-async fn both_spec_variants_are_served_byte_identical_to_the_committed_files() {
+async fn every_spec_variant_is_served_byte_identical_to_the_committed_files() {
     let (app, _) = app().await;
     for (path, file) in [
         ("/openapi.json", "openapi.json"),
         ("/openapi-3.0.json", "openapi-3.0.json"),
+        ("/openapi-aws.json", "openapi-aws.json"),
     ] {
         let response =
             test::call_service(&app, test::TestRequest::get().uri(path).to_request()).await;

@@ -58,6 +58,7 @@ async fn options_on_a_known_resource_is_204_with_its_allow() {
         ("/ccstore/v1/logout", "POST, OPTIONS"),
         ("/openapi.json", "GET, HEAD, OPTIONS"),
         ("/openapi-3.0.json", "GET, HEAD, OPTIONS"),
+        ("/openapi-aws.json", "GET, HEAD, OPTIONS"),
         ("/swagger-ui/index.html", "GET, HEAD, OPTIONS"),
     ] {
         let request = test::TestRequest::default()

@@ -10,6 +10,7 @@
 mod binary;
 mod cors;
 mod docs;
+mod documented_answers;
 mod errors;
 mod health;
 mod limits;

@@ -1,0 +1,378 @@
+//! Derives, from the 3.0.3 document, the variant that AWS API Gateway imports as a REST API. AWS
+//! takes OpenAPI 3.0 with the exceptions listed in its "important notes for REST APIs", and an
+//! import with `failOnWarnings` is rolled back on any of them. The vendor's schema names
+//! (`refresh_request`, `errorModel`) stay in the 3.1 and 3.0.3 documents, which `cargo xtask
+//! diff` holds to the documented contract; this file is for the importer alone.
+//!
+//! What AWS documents, and what is done about it here:
+//! - model names are alphanumeric: every component whose name is not is renamed in the style of
+//!   those that are (`refresh_request` becomes `refreshRequest`, like `errorModel`, which stays),
+//!   and every `$ref` and security requirement naming it is rewritten;
+//! - a security scheme, if used, is of type `apiKey`: the HTTP bearer scheme becomes the
+//!   `Authorization` header it travels in;
+//! - the `example` tag is not supported, nor are numbers of the `int32`/`int64` formats: both
+//!   are left out (the wire format does not change);
+//! - a method response is keyed by its HTTP status code: `default` responses are left out.
+//!
+//! `.ci/aws-gateway` checks the result against those rules and imports it into moto's API
+//! Gateway.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Map, Value};
+
+/// Maps whose keys are names (of properties, paths, statuses, media types, components...), not
+/// keywords: their keys are kept, their values walked.
+const NAME_MAPS: [&str; 14] = [
+    "properties",
+    "parameters",
+    "paths",
+    "responses",
+    "content",
+    "headers",
+    "schemas",
+    "securitySchemes",
+    "requestBodies",
+    "links",
+    "callbacks",
+    "encoding",
+    "variables",
+    "mapping",
+];
+
+/// The component kinds whose names `$ref`s point at.
+const COMPONENT_KINDS: [&str; 9] = [
+    "schemas",
+    "responses",
+    "parameters",
+    "examples",
+    "requestBodies",
+    "headers",
+    "securitySchemes",
+    "links",
+    "callbacks",
+];
+
+/// What the AWS variant says about itself, after the document's own description.
+const AWS_NOTE: &str = "\n\nThis is the variant for AWS API Gateway (REST API import): model \
+     names are alphanumeric, the Bearer token is declared as the `apiKey` header \
+     `Authorization`, examples and `default` responses are left out. The wire format is the \
+     same as in `/openapi.json`.";
+
+/// The AWS API Gateway variant of a 3.0.3 document. The input is not modified.
+pub(crate) fn to_aws(doc: &Value) -> Value {
+    let mut doc = doc.clone();
+    let renames = component_renames(&doc);
+    rename_components(&mut doc, &renames);
+    rewrite_names(&mut doc, &renames);
+    if let Some(schemes) = doc
+        .pointer_mut("/components/securitySchemes")
+        .and_then(Value::as_object_mut)
+    {
+        for scheme in schemes.values_mut() {
+            bearer_as_api_key(scheme);
+        }
+    }
+    strip(&mut doc);
+    if let Some(Value::String(description)) = doc.pointer_mut("/info/description") {
+        description.push_str(AWS_NOTE);
+    }
+    doc
+}
+
+/// An alphanumeric model name: the name's alphanumeric runs, each after the first capitalised
+/// (`refresh_request` → `refreshRequest`); an alphanumeric name (`errorModel`) is kept.
+pub(crate) fn model_name(name: &str) -> String {
+    let mut runs = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|run| !run.is_empty());
+    let first = runs.next().unwrap_or_default().to_owned();
+    runs.fold(first, |mut out, run| {
+        let mut chars = run.chars();
+        if let Some(initial) = chars.next() {
+            out.push(initial.to_ascii_uppercase());
+            out.push_str(chars.as_str());
+        }
+        out
+    })
+}
+
+/// Old name → new name, by component kind. Two components that would get the same name stop the
+/// task: the variant would silently merge them.
+type Renames = BTreeMap<&'static str, BTreeMap<String, String>>;
+
+fn component_renames(doc: &Value) -> Renames {
+    let mut renames = Renames::new();
+    for kind in COMPONENT_KINDS {
+        let Some(components) = doc
+            .pointer(&format!("/components/{kind}"))
+            .and_then(Value::as_object)
+        else {
+            continue;
+        };
+        let mut taken = BTreeMap::new();
+        for name in components.keys() {
+            let new = model_name(name);
+            assert!(
+                !new.is_empty(),
+                "components.{kind}.{name}: no alphanumeric name"
+            );
+            if let Some(other) = taken.insert(new.clone(), name.clone()) {
+                panic!("components.{kind}: {other} and {name} would both be named {new}");
+            }
+            renames.entry(kind).or_default().insert(name.clone(), new);
+        }
+    }
+    renames
+}
+
+fn rename_components(doc: &mut Value, renames: &Renames) {
+    for (kind, names) in renames {
+        let Some(Value::Object(components)) = doc.pointer_mut(&format!("/components/{kind}"))
+        else {
+            continue;
+        };
+        *components = std::mem::take(components)
+            .into_iter()
+            .map(|(name, value)| (names.get(&name).cloned().unwrap_or(name), value))
+            .collect();
+    }
+}
+
+/// Rewrites every `$ref` to a renamed component, and the scheme names of security requirements.
+fn rewrite_names(value: &mut Value, renames: &Renames) {
+    match value {
+        Value::Object(obj) => {
+            if let Some(Value::String(reference)) = obj.get_mut("$ref") {
+                rewrite_ref(reference, renames);
+            }
+            if let Some(Value::Array(requirements)) = obj.get_mut("security") {
+                for requirement in requirements.iter_mut() {
+                    rename_requirement(requirement, renames);
+                }
+            }
+            for child in obj.values_mut() {
+                rewrite_names(child, renames);
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                rewrite_names(item, renames);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn rewrite_ref(reference: &mut String, renames: &Renames) {
+    for (kind, names) in renames {
+        let prefix = format!("#/components/{kind}/");
+        if let Some(new) = reference
+            .strip_prefix(&prefix)
+            .and_then(|name| names.get(name))
+        {
+            *reference = format!("{prefix}{new}");
+            return;
+        }
+    }
+}
+
+fn rename_requirement(requirement: &mut Value, renames: &Renames) {
+    let Some(names) = renames.get("securitySchemes") else {
+        return;
+    };
+    if let Value::Object(schemes) = requirement {
+        *schemes = std::mem::take(schemes)
+            .into_iter()
+            .map(|(name, scopes)| (names.get(&name).cloned().unwrap_or(name), scopes))
+            .collect();
+    }
+}
+
+/// An HTTP bearer scheme → the `apiKey` header it is sent in.
+fn bearer_as_api_key(scheme: &mut Value) {
+    let is_bearer = scheme.get("type") == Some(&Value::from("http"))
+        && scheme
+            .get("scheme")
+            .and_then(Value::as_str)
+            .is_some_and(|s| s.eq_ignore_ascii_case("bearer"));
+    if !is_bearer {
+        return;
+    }
+    let mut api_key = Map::new();
+    api_key.insert("type".into(), "apiKey".into());
+    api_key.insert("in".into(), "header".into());
+    api_key.insert("name".into(), "Authorization".into());
+    let description = scheme
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or("The access token.");
+    api_key.insert(
+        "description".into(),
+        format!("`Bearer ` and then the JWT. {description}").into(),
+    );
+    *scheme = Value::Object(api_key);
+}
+
+/// Leaves out what AWS does not take: `example`/`examples`, the `int32`/`int64` formats, and
+/// `default` responses. Keys of name maps (a property called `example`) are names, not keywords.
+fn strip(value: &mut Value) {
+    match value {
+        Value::Object(obj) => {
+            obj.remove("example");
+            obj.remove("examples");
+            if matches!(
+                obj.get("format").and_then(Value::as_str),
+                Some("int32" | "int64")
+            ) {
+                obj.remove("format");
+            }
+            for (key, child) in obj.iter_mut() {
+                match child {
+                    Value::Object(names) if NAME_MAPS.contains(&key.as_str()) => {
+                        if key == "responses" {
+                            names.remove("default");
+                        }
+                        names.values_mut().for_each(strip);
+                    }
+                    _ => strip(child),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(strip),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn model_names_are_the_alphanumeric_runs_in_camel_case() {
+        assert_eq!(model_name("refresh_request"), "refreshRequest");
+        assert_eq!(model_name("errorModel"), "errorModel");
+        assert_eq!(model_name("health_status"), "healthStatus");
+        assert_eq!(model_name("_a.b-c  d_"), "aBCD");
+        assert_eq!(model_name("Already1"), "Already1");
+    }
+
+    #[test]
+    fn components_are_renamed_and_every_reference_follows() {
+        let doc = json!({
+            "paths": {"/x": {"post": {
+                "security": [{"bearer_auth": []}],
+                "requestBody": {"$ref": "#/components/requestBodies/the_body"},
+                "responses": {"200": {"description": "ok", "content": {"application/json": {
+                    "schema": {"$ref": "#/components/schemas/x_out"}}}}}
+            }}},
+            "security": [{"bearer_auth": []}],
+            "components": {
+                "schemas": {"x_out": {"type": "object", "properties": {
+                    "inner": {"$ref": "#/components/schemas/x_inner"}}},
+                            "x_inner": {"type": "string"}},
+                "requestBodies": {"the_body": {"content": {}}},
+                "securitySchemes": {"bearer_auth": {"type": "apiKey", "in": "header",
+                                                    "name": "X"}}
+            }
+        });
+        let out = to_aws(&doc);
+        assert_eq!(
+            out["components"]["schemas"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .collect::<Vec<_>>(),
+            ["xInner", "xOut"]
+        );
+        assert_eq!(
+            out["components"]["schemas"]["xOut"]["properties"]["inner"]["$ref"],
+            "#/components/schemas/xInner"
+        );
+        let op = &out["paths"]["/x"]["post"];
+        assert_eq!(
+            op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/xOut"
+        );
+        assert_eq!(
+            op["requestBody"]["$ref"],
+            "#/components/requestBodies/theBody"
+        );
+        assert_eq!(op["security"], json!([{"bearerAuth": []}]));
+        assert_eq!(out["security"], json!([{"bearerAuth": []}]));
+        assert!(out["components"]["securitySchemes"]["bearerAuth"].is_object());
+    }
+
+    #[test]
+    #[should_panic(expected = "aB and a_b would both be named aB")]
+    fn two_components_with_one_alphanumeric_name_stop_the_task() {
+        let _ = to_aws(&json!({"components": {"schemas": {"a_b": {}, "aB": {}}}}));
+    }
+
+    #[test]
+    fn the_bearer_scheme_becomes_the_authorization_header() {
+        let doc = json!({"components": {"securitySchemes": {
+            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                           "description": "The token."},
+            "other": {"type": "apiKey", "in": "header", "name": "X-Key"}
+        }}});
+        let out = to_aws(&doc);
+        assert_eq!(
+            out["components"]["securitySchemes"]["bearerAuth"],
+            json!({"type": "apiKey", "in": "header", "name": "Authorization",
+                   "description": "`Bearer ` and then the JWT. The token."})
+        );
+        assert_eq!(
+            out["components"]["securitySchemes"]["other"],
+            doc["components"]["securitySchemes"]["other"]
+        );
+    }
+
+    #[test]
+    fn examples_integer_formats_and_default_responses_are_left_out_but_names_are_kept() {
+        let doc = json!({
+            "info": {"title": "t", "description": "D."},
+            "paths": {"/x": {"get": {"responses": {
+                "200": {"description": "ok",
+                        "headers": {"Retry-After": {"schema": {"type": "integer",
+                                                               "format": "int32"},
+                                                    "example": 1}},
+                        "content": {"application/json": {
+                            "schema": {"type": "object", "properties": {
+                                "example": {"type": "string", "example": "x"},
+                                "n": {"type": "integer", "format": "int64", "minimum": 0},
+                                "d": {"type": "string", "format": "date-time"}}},
+                            "example": {"example": "x"},
+                            "examples": {"one": {"value": {}}}}}},
+                "default": {"description": "error"}
+            }}}}
+        });
+        let out = to_aws(&doc);
+        assert_eq!(
+            out["paths"]["/x"]["get"]["responses"],
+            json!({"200": {"description": "ok",
+                           "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                           "content": {"application/json": {
+                               "schema": {"type": "object", "properties": {
+                                   "example": {"type": "string"},
+                                   "n": {"type": "integer", "minimum": 0},
+                                   "d": {"type": "string", "format": "date-time"}}}}}}})
+        );
+        assert!(
+            out["info"]["description"]
+                .as_str()
+                .unwrap()
+                .starts_with("D.\n\nThis is the variant for AWS API Gateway")
+        );
+    }
+
+    #[test]
+    fn input_is_not_modified() {
+        let doc = json!({"components": {"schemas": {"a_b": {"example": 1}}}});
+        let before = doc.clone();
+        let _ = to_aws(&doc);
+        assert_eq!(doc, before);
+    }
+}
