@@ -168,7 +168,12 @@ pub(crate) fn rounds_table(rounds: &[Round], shown: usize) -> String {
     out
 }
 
-/// Issue 4's targets, for `refresh` measured against `floor` in the same round.
+/// Most CPU per request refresh may take against the floor: issue 4's 1.4×, re-based by issue 14
+/// for a token codec made of crates (jsonwebtoken, base64, serde_json).
+const CPU_TARGET: f64 = 1.5;
+
+/// Issue 4's targets (CPU re-based by issue 14), for `refresh` measured against `floor` in the
+/// same round.
 pub(crate) fn checks(floor: &Measurement, refresh: &Measurement) -> Vec<Check> {
     let Ratios {
         cpu,
@@ -180,8 +185,8 @@ pub(crate) fn checks(floor: &Measurement, refresh: &Measurement) -> Vec<Check> {
         Check {
             what: "CPU per request, refresh/floor",
             value: format!("{cpu:.2}×"),
-            target: "≤ 1.40×",
-            pass: cpu <= 1.4,
+            target: "≤ 1.50×",
+            pass: cpu <= CPU_TARGET,
         },
         Check {
             what: "requests/s, refresh/floor",
@@ -323,7 +328,7 @@ fn result_section(count: usize, shown: Shown<'_>) -> String {
         "## Result\n\n\
          Round {number} of {count}, the median by CPU ratio refresh/floor (every round is listed \
          under [Rounds](#rounds)).\n\n{table}\n\
-         Targets (issue 4), refresh measured against the floor in the same round: **{met} of \
+         Targets (issue 4, re-based by issue 14), refresh measured against the floor in the same round: **{met} of \
          {total} met**.\n\n{checks}\n\
          Against the fixed floor of the same round, which answers the same bytes every time (not \
          judged; see [Method](#method)): CPU per request {cpu:.2}×, requests/s {rate:.2}×, p99 \
@@ -553,7 +558,7 @@ mod tests {
     #[test]
     fn ratios_are_checked_against_the_targets() {
         let floor = measurement("floor", 40_000.0, 20.0);
-        let refresh = measurement("refresh", 30_000.0, 30.0);
+        let refresh = measurement("refresh", 30_000.0, 31.0);
         let checks = checks(&floor, &refresh);
         let verdict = |what: &str| {
             checks
@@ -562,7 +567,7 @@ mod tests {
                 .unwrap()
                 .pass
         };
-        assert!(!verdict("CPU per request")); // 1.5× > 1.4×
+        assert!(!verdict("CPU per request")); // 1.55× > 1.5×
         assert!(!verdict("requests/s")); // 0.75× < 0.85×
         assert!(verdict("p99"));
         assert!(verdict("non-2xx"));

@@ -15,18 +15,18 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use actix_web::http::header::ContentType;
 use actix_web::{App, HttpResponse, HttpServer, web};
 
-/// A refresh response as ccstore sends it for a token minted by the bench (393 bytes: the same
-/// claims and lengths, session id and start included).
+/// A refresh response as ccstore sends it for a token minted by the bench (396 bytes: the same
+/// claims and lengths, session id and start included, in OCC's spelling, the default).
 const BODY: &str = concat!(
     r#"{"access_token":"eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9."#,
     "eyJzdWIiOiJiZW5jaC0wMDAwMDAiLCJpc3MiOiJzdG9yZWZyb250VUkiLCJpYXQiOjE3OTU2NDEyOTQsImV4cCI6MTc5NTY0MjIyNCwianRpIjoiMTZiYTdiNTAtYzg",
-    "zOS00NTkyLWE1MTctNWI4OTFmN2FiOTMyIiwic2lkIjoiZTJlOGJjNDUtMjM5ZS00MzdlLWE3YzMtZTM4OWUwZTFmZmYzIiwiYXV0aF90aW1lIjoxNzk1NjQxMjk0fQ.",
-    r#"alHsoNBqsHBw7Hz-wXTga0wZosMBpWj82WhzexPrG5g","token_type":"bearer","expires_in":930}"#,
+    "zOS00NTkyLWE1MTctNWI4OTFmN2FiOTMyIiwic2lkIjoiZTJlOGJjNDUtMjM5ZS00MzdlLWE3YzMtZTM4OWUwZTFmZmYzIiwiYXV0aF90aW1lIjoxNzk1NjQxMjk0fQ==.",
+    r#"alHsoNBqsHBw7Hz+wXTga0wZosMBpWj82WhzexPrG5g=","token_type":"bearer","expires_in":930}"#,
 );
 
 /// Where the count of answers is written in [`BODY`]: the first characters of the token's
-/// signature (the 43 characters after the token's last `.`).
-const COUNT_AT: usize = 309;
+/// signature (the 44 characters after the token's last `.`).
+const COUNT_AT: usize = 311;
 /// Decimal digits of the count, zero-padded: every `u64` fits, so the body keeps its length.
 const COUNT_DIGITS: usize = 20;
 
@@ -99,7 +99,7 @@ mod tests {
 
     #[test]
     fn body_is_a_refresh_response_of_the_real_size() {
-        assert_eq!(BODY.len(), 393);
+        assert_eq!(BODY.len(), 396);
         assert_eq!(token(BODY.as_bytes()).split('.').count(), 3);
     }
 
