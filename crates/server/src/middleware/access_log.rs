@@ -69,8 +69,9 @@ impl LoggedPath {
     }
 }
 
-/// `path` as the log shows it: segments over [`MAX_LOGGED_SEGMENT`] bytes become `{redacted}`,
-/// and the whole is cut to [`MAX_LOGGED_PATH`] bytes.
+/// `path` as the log shows it: from the first segment over [`MAX_LOGGED_SEGMENT`] bytes on, the
+/// rest is `{redacted}` (a token in OCC's spelling holds `/`, so the pieces after its first one
+/// can be short), and the whole is cut to [`MAX_LOGGED_PATH`] bytes.
 fn loggable_path(path: &str) -> String {
     if path.len() <= MAX_LOGGED_SEGMENT {
         return path.to_owned();
@@ -82,6 +83,7 @@ fn loggable_path(path: &str) -> String {
         }
         if segment.len() > MAX_LOGGED_SEGMENT {
             logged.push_str("{redacted}");
+            break;
         } else {
             logged.push_str(segment);
         }
@@ -168,7 +170,13 @@ mod tests {
         let token = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln";
         assert_eq!(
             loggable_path(&format!("/ccstore/v1/refresh/{token}/x")),
-            "/ccstore/v1/refresh/{redacted}/x"
+            "/ccstore/v1/refresh/{redacted}"
+        );
+        // OCC's spelling: the signature's `/` leaves short pieces after the first, long one.
+        let occ = "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0=.a1x77X2l/gNh4r4hSP9h/svKySIx9VO/ee81T0yAo73zE=";
+        assert_eq!(
+            loggable_path(&format!("/ccstore/v1/refresh/{occ}")),
+            "/ccstore/v1/refresh/{redacted}"
         );
         let long = loggable_path(&"/abcdefgh".repeat(100));
         assert!(
