@@ -6,17 +6,15 @@
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
-use actix_web::test;
 use ccstore_core::{ManualClock, RefreshAttempt, Rotation, SessionStore};
-use ccstore_server::build_app;
-use ccstore_server::store::{RedisStore, Store};
+use ccstore_server::store::RedisStore;
 use futures_util::future::join_all;
 use serde_json::Value;
 
 use crate::redis::instance;
 use crate::redis_faults::token_for;
 use crate::redis_server::{RedisCluster, RedisServer};
-use crate::support::{GRACE, NOW, access_token, policy, post_with, send, state_with};
+use crate::support::{GRACE, NOW, access_token, post_with, send};
 
 const REFRESH: &str = "/ccstore/v1/refresh";
 const DEADLINE: Duration = Duration::from_millis(500);
@@ -94,15 +92,7 @@ async fn racing_refreshes_of_one_token_on_a_cluster_have_exactly_one_winner() {
 }
 
 async fn readiness(url: &str) -> (StatusCode, Value) {
-    let store = RedisStore::new(url, DEADLINE).unwrap();
-    let clock = ManualClock::at(NOW);
-    let app =
-        test::init_service(build_app(state_with(Store::Redis(store), policy(), &clock))).await;
-    send(
-        &app,
-        test::TestRequest::get().uri("/health/ready").to_request(),
-    )
-    .await
+    crate::redis_records::readiness(RedisStore::new(url, DEADLINE).unwrap()).await
 }
 
 #[actix_rt::test]

@@ -127,7 +127,7 @@ async fn a_far_future_exp_is_clamped_to_the_session_lifetime_never_a_503_or_a_ke
 }
 
 /// `/health/ready` of an instance on `store`: status and body.
-async fn readiness(store: RedisStore) -> (StatusCode, Value) {
+pub(crate) async fn readiness(store: RedisStore) -> (StatusCode, Value) {
     let clock = ManualClock::at(NOW);
     let app =
         test::init_service(build_app(state_with(Store::Redis(store), policy(), &clock))).await;
