@@ -5,8 +5,11 @@
 //! Redis returns. A call that times out may still run on the server: the rules make that
 //! harmless (a retry of the same token is honoured, see `ccstore_core`'s `session_record.rs`).
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::rt::time::timeout;
@@ -14,7 +17,7 @@ use ccstore_core::{MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreErr
 use redis::{AsyncCommands, RedisResult, Script};
 
 use super::StoreUnready;
-use super::redis_connection::{Connection, Target};
+use super::redis_connection::{Connection, Connector, Target};
 use super::redis_health;
 use super::redis_scripts::{REVOKE, ROTATE};
 use crate::metrics::StoreFailures;
@@ -29,11 +32,20 @@ pub struct RedisOptions {
     pub accept_eviction: bool,
 }
 
+thread_local! {
+    /// This thread's connection of each store (by [`RedisStore::id`]), opened on first use.
+    static CONNECTIONS: RefCell<Vec<(u64, Connection)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Ids of stores, so that clones of one store share each thread's connection.
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
+
 /// A [`SessionStore`] in Redis: one hash `ccstore:{<sid>}` per session (the braces make it a hash
 /// tag: in a cluster, every key of a session is in one slot, so each script runs on one node).
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: Connection,
+    id: u64,
+    connector: Arc<Connector>,
     cluster: bool,
     accept_eviction: bool,
     deadline: Duration,
@@ -63,7 +75,8 @@ impl RedisStore {
     pub fn with_options(url: &str, deadline: Duration, options: RedisOptions) -> RedisResult<Self> {
         let target = Target::parse(url);
         Ok(Self {
-            connection: Connection::open(&target, deadline, options.ca)?,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            connector: Arc::new(Connector::new(&target, deadline, options.ca)?),
             cluster: target.is_cluster(),
             accept_eviction: options.accept_eviction,
             deadline,
@@ -76,6 +89,24 @@ impl RedisStore {
     /// The counters of this store's failed and timed-out calls.
     pub fn failures(&self) -> &StoreFailures {
         &self.failures
+    }
+
+    /// This thread's connection, opened (lazily, on this thread's runtime) on first use.
+    fn connection(&self) -> Result<Connection, StoreError> {
+        CONNECTIONS.with(|cell| {
+            let mut connections = cell
+                .try_borrow_mut()
+                .map_err(|_| StoreError::Unavailable("connection table busy".to_owned()))?;
+            if let Some((_, connection)) = connections.iter().find(|(id, _)| *id == self.id) {
+                return Ok(connection.clone());
+            }
+            let connection = self.connector.connect().map_err(|error| {
+                self.failures.count_error();
+                StoreError::Unavailable(format!("{:?}", error.kind()))
+            })?;
+            connections.push((self.id, connection.clone()));
+            Ok(connection)
+        })
     }
 
     /// Runs `call`, turning a Redis error or a missed deadline into [`StoreError::Unavailable`].
@@ -114,7 +145,7 @@ impl RedisStore {
     /// evict records (`maxmemory-policy noeviction`, or no memory limit), unless the operator
     /// accepted that risk.
     pub async fn check(&self) -> Result<(), StoreUnready> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection().map_err(|_| StoreUnready::Unreachable)?;
         let nodes = match timeout(self.deadline, redis_health::nodes(&mut connection)).await {
             Ok(nodes) => nodes?,
             Err(_) => return Err(StoreUnready::Unreachable),
@@ -129,7 +160,7 @@ fn session_key(sid: &str) -> String {
 
 impl SessionStore for RedisStore {
     async fn is_revoked(&self, sid: &str, now: u64) -> Result<bool, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection()?;
         let until: Option<u64> = self
             .bounded(connection.hget(session_key(sid), "revoked"))
             .await?;
@@ -137,7 +168,7 @@ impl SessionStore for RedisStore {
     }
 
     async fn revoke(&self, sid: &str, now: u64, ttl: u64) -> Result<(), StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection()?;
         let mut invocation = self.revoke.key(session_key(sid));
         invocation.arg(now).arg(ttl.max(1));
         self.bounded(invocation.invoke_async::<i64>(&mut connection))
@@ -146,7 +177,7 @@ impl SessionStore for RedisStore {
     }
 
     async fn rotate(&self, attempt: RefreshAttempt<'_>) -> Result<Rotation, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection()?;
         let mut invocation = self.rotate.key(session_key(attempt.sid));
         invocation
             .arg(attempt.token_id)

@@ -1,4 +1,4 @@
-//! How `CCSTORE_REDIS_URL` becomes a connection: one node (a reconnecting multiplexed
+//! How `CCSTORE_REDIS_URL` becomes connections: one node (a reconnecting multiplexed
 //! connection) or a Redis Cluster (the `redis` crate's cluster client, which follows `MOVED` and
 //! `ASK` and keeps the slot map current), over TCP or TLS. Both connect lazily, so the server
 //! starts, and answers 503, while Redis is down.
@@ -66,10 +66,22 @@ pub(super) enum Connection {
     Cluster(ClusterConnection),
 }
 
-impl Connection {
-    /// A lazy connection to `target`, each call bounded by `deadline`; `ca` is a PEM bundle to
-    /// trust instead of the system's roots for `rediss://`.
-    pub(super) fn open(
+/// What makes a [`Connection`]: the parsed URL, TLS roots and timeouts, checked once at start.
+/// A connection's driver task runs on the runtime that opened it, so each worker thread opens
+/// its own: a request then never wakes another thread (measured: sharing one connection across
+/// threads cost two cross-thread wake-ups and context switches per round trip).
+#[derive(Clone)]
+pub(super) enum Connector {
+    /// One node.
+    Node(Client, ConnectionManagerConfig),
+    /// A cluster.
+    Cluster(ClusterClient, ClusterConfig),
+}
+
+impl Connector {
+    /// Reads `target`, each call of its connections bounded by `deadline`; `ca` is a PEM bundle
+    /// to trust instead of the system's roots for `rediss://`.
+    pub(super) fn new(
         target: &Target,
         deadline: Duration,
         ca: Option<Vec<u8>>,
@@ -89,9 +101,7 @@ impl Connection {
                     .set_response_timeout(Some(deadline))
                     .set_number_of_retries(1)
                     .set_max_delay(deadline);
-                Ok(Self::Node(ConnectionManager::new_lazy_with_config(
-                    client, config,
-                )?))
+                Ok(Self::Node(client, config))
             }
             Target::Cluster(urls) => {
                 let mut builder = ClusterClient::builder(urls.iter().map(String::as_str))
@@ -104,13 +114,21 @@ impl Connection {
                 let config = ClusterConfig::new()
                     .set_connection_timeout(deadline)
                     .set_response_timeout(deadline);
-                Ok(Self::Cluster(
-                    builder
-                        .build()?
-                        .get_pending_async_connection_with_config(config),
-                ))
+                Ok(Self::Cluster(builder.build()?, config))
             }
         }
+    }
+
+    /// A lazy connection, driven by the current thread's runtime (so it must run inside one).
+    pub(super) fn connect(&self) -> RedisResult<Connection> {
+        Ok(match self {
+            Self::Node(client, config) => Connection::Node(
+                ConnectionManager::new_lazy_with_config(client.clone(), config.clone())?,
+            ),
+            Self::Cluster(client, config) => {
+                Connection::Cluster(client.get_pending_async_connection_with_config(config.clone()))
+            }
+        })
     }
 }
 
