@@ -1,8 +1,8 @@
 //! How long a session's record lives in Redis, and what may take it away: it covers the latest
 //! `exp` seen in the session (a logout of the newest token refuses an older, longer-lived one
 //! for its whole life; a refreshed ancestor is still a replay), a far-future `exp` is clamped
-//! (a TTL, never a 503), and an evicting `maxmemory-policy` keeps the instance unready unless
-//! the operator accepts the risk.
+//! (a TTL, never a 503), an evicting `maxmemory-policy` keeps the instance unready unless the
+//! operator accepts the risk, and a full Redis under `noeviction` answers 503, never a 401.
 
 use std::time::Duration;
 
@@ -171,5 +171,50 @@ async fn an_evicting_policy_keeps_the_instance_unready_unless_the_risk_is_accept
 
     redis.cli(&["CONFIG", "SET", "maxmemory-policy", "noeviction"]);
     let (status, body) = readiness(RedisStore::new(&redis.url(), deadline).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[actix_rt::test]
+async fn a_full_redis_under_noeviction_answers_503_to_new_writes_and_logs_nobody_out() {
+    let redis = RedisServer::start_with(&[
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--maxmemory-policy",
+        "noeviction",
+    ]);
+    let clock = ManualClock::at(NOW);
+    let app = instance(redis.url(), clock.clone()).await;
+    let (_, body) = send(&app, post_with(REFRESH, &login_token("known", 900))).await;
+    let known = access_token(&body);
+    // A memory limit already exceeded: Redis refuses writes (OOM) and evicts nothing.
+    assert_eq!(redis.cli(&["CONFIG", "SET", "maxmemory", "1"]).trim(), "OK");
+
+    let (status, body) = send(&app, post_with(REFRESH, &login_token("new", 900))).await;
+    assert_eq!(
+        status,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "a new session: {body}"
+    );
+    let (status, body) = send(&app, post_with(LOGOUT, &known)).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "a logout: {body}");
+    let (status, body) = send(&app, post_with(VERIFY, &known)).await;
+    assert_eq!(status, StatusCode::OK, "reads still work: {body}");
+    // Redis lets a script that has already written go on, so a known session's refresh may
+    // still succeed; either way it is never a 401.
+    let (status, body) = send(&app, post_with(REFRESH, &known)).await;
+    assert_ne!(status, StatusCode::UNAUTHORIZED, "{body}");
+    let known = if status == StatusCode::OK {
+        access_token(&body)
+    } else {
+        known
+    };
+
+    assert_eq!(redis.cli(&["CONFIG", "SET", "maxmemory", "0"]).trim(), "OK");
+    clock.advance(120);
+    let (status, body) = send(&app, post_with(REFRESH, &known)).await;
+    assert_eq!(status, StatusCode::OK, "nobody was logged out: {body}");
+    let (status, body) = send(&app, post_with(REFRESH, &login_token("new", 900))).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }
