@@ -66,7 +66,8 @@ impl fmt::Debug for RedisStore {
 
 impl RedisStore {
     /// A store at `url` whose every call answers within `deadline`. Connects lazily, so the server
-    /// starts (and answers 503) while Redis is down. Must be called inside the async runtime.
+    /// starts (and answers 503) while Redis is down; each thread opens its own connection, on its
+    /// runtime, when it first needs one.
     pub fn new(url: &str, deadline: Duration) -> RedisResult<Self> {
         Self::with_options(url, deadline, RedisOptions::default())
     }
