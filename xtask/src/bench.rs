@@ -13,6 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::bench_micro::{self, Micro};
+use crate::bench_redis;
 use crate::bench_report::{self, Measurement, Round, RunInfo, Shown};
 use crate::bench_wrk::{self, WrkResult, WrkRun};
 use crate::files::repo_file;
@@ -65,22 +66,39 @@ fn run_rounds(options: &Options) -> Result<(), String> {
         .collect::<Result<Vec<Round>, String>>()?;
     let shown = bench_report::median_round(&rounds).ok_or("no round was measured")?;
     print_result(&rounds, shown);
+    let redis = bench_redis::run(options, &mut bench)?;
+    let redis_table = redis.table(options.smoke);
+    println!(
+        "Redis round (ccstore's own CPU per refresh against the in-process store, same run):\n{redis_table}"
+    );
     let micro = bench_micro::run(options.smoke, &bench.work)?;
     println!("core micro-benchmarks (criterion):\n{}", micro.table());
     if options.smoke {
+        redis.check()?;
         return smoke_verdict(&rounds);
     }
+    write_doc(
+        &bench_redis::report_path().to_string_lossy(),
+        &format!(
+            "# Redis round of `cargo xtask bench`\n\nWritten by `{}`: ccstore's own CPU time per \
+             refresh with session state in one Redis node and in a three-primary Redis Cluster \
+             (Redis pinned to core 1 with wrk, so its CPU is not counted), against the in-process \
+             store in the same run. The machine was shared with other work while it ran: absolute \
+             figures vary by tens of percent between runs.\n\n{redis_table}",
+            command_text(options)
+        ),
+    )?;
     write_result(options, &rounds, shown, &micro)
 }
 
 /// Everything the rounds share: the three servers, the token minter, the work directory and the
 /// clock tick rate.
-struct Bench {
+pub(crate) struct Bench {
     fixed_floor: Server,
     floor: Server,
     refresh: Server,
     minter: Minter,
-    work: PathBuf,
+    pub(crate) work: PathBuf,
     clock_ticks: f64,
 }
 
@@ -97,16 +115,19 @@ impl Bench {
                 name: "fixed floor",
                 binary: floor_binary.clone(),
                 args: &["--fixed-body"],
+                redis_url: None,
             },
             floor: Server {
                 name: "floor",
                 binary: floor_binary,
                 args: &[],
+                redis_url: None,
             },
             refresh: Server {
                 name: "refresh",
                 binary: refresh_binary.clone(),
                 args: &[],
+                redis_url: None,
             },
             minter: Minter {
                 binary: refresh_binary,
@@ -145,6 +166,34 @@ impl Bench {
             bench_report::round_line(index as usize, options.rounds as usize, &round)
         );
         Ok(round)
+    }
+}
+
+impl Bench {
+    /// The refresh server under another `name`, with session state at `redis_url` if given.
+    pub(crate) fn refresh_named(&self, name: &'static str, redis_url: Option<String>) -> Server {
+        Server {
+            name,
+            binary: self.refresh.binary.clone(),
+            args: self.refresh.args,
+            redis_url,
+        }
+    }
+
+    /// Measures `server` as the rounds measure theirs.
+    pub(crate) fn measure_server(
+        &mut self,
+        server: &Server,
+        options: &Options,
+    ) -> Result<Measurement, String> {
+        eprintln!("bench: Redis round: {} ...", server.name);
+        measure(
+            server,
+            options,
+            &self.work,
+            &mut self.minter,
+            self.clock_ticks,
+        )
     }
 }
 
@@ -229,11 +278,13 @@ fn write_result(
 }
 
 /// A server under test.
-struct Server {
+pub(crate) struct Server {
     name: &'static str,
     binary: PathBuf,
     /// Its command-line arguments.
     args: &'static [&'static str],
+    /// `CCSTORE_REDIS_URL`, if its sessions live in Redis.
+    redis_url: Option<String>,
 }
 
 impl Server {
@@ -414,6 +465,9 @@ fn server_command(server: &Server, address: SocketAddr) -> Command {
     clean_env(&mut command)
         .env("CCSTORE_BIND", address.to_string())
         .env("CCSTORE_WORKERS", "1");
+    if let Some(url) = &server.redis_url {
+        command.env("CCSTORE_REDIS_URL", url);
+    }
     command
 }
 
@@ -430,7 +484,7 @@ fn clean_env(command: &mut Command) -> &mut Command {
 }
 
 /// A loopback address no one listens on right now.
-fn free_address() -> Result<SocketAddr, String> {
+pub(crate) fn free_address() -> Result<SocketAddr, String> {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|listener| listener.local_addr())
         .map_err(|e| format!("cannot find a free port: {e}"))

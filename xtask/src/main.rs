@@ -12,6 +12,7 @@
 
 mod bench;
 mod bench_micro;
+mod bench_redis;
 mod bench_report;
 mod bench_wrk;
 mod files;

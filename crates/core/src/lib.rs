@@ -12,6 +12,7 @@ mod key;
 mod keys;
 mod memory_store;
 mod service;
+mod session_record;
 mod sessions;
 mod store;
 
@@ -25,4 +26,6 @@ pub use keys::{KeyRing, KeySet, MAX_KID_BYTES};
 pub use memory_store::MemoryStore;
 pub use service::{IssuedToken, TokenPolicy, TokenService};
 pub use sessions::{ReuseDetection, Sessions};
-pub use store::{MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreError};
+pub use store::{
+    MAX_RECORD_SECONDS, MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreError,
+};

@@ -8,7 +8,8 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::store::{MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreError};
+use crate::session_record::Session;
+use crate::store::{RefreshAttempt, Rotation, SessionStore, StoreError};
 
 /// Seconds between sweeps of expired sessions.
 const SWEEP_INTERVAL: u64 = 30;
@@ -24,20 +25,6 @@ pub struct MemoryStore {
 struct State {
     sessions: HashMap<u128, Session>,
     next_sweep: u64,
-}
-
-/// What one session needs: times in seconds since the epoch, token ids in 64 bits (collisions
-/// among the handful of tokens of one session are out of reach).
-#[derive(Debug, Default)]
-struct Session {
-    /// Drop the record after this.
-    expires: u64,
-    /// Revoked until this (0: not revoked).
-    revoked_until: u64,
-    /// Tokens that may be refreshed, with when they stop being usable, oldest first.
-    heads: Vec<(u64, u64)>,
-    /// Tokens refreshed lately, with when: refreshable again within the grace window.
-    retired: Vec<(u64, u64)>,
 }
 
 impl MemoryStore {
@@ -87,7 +74,7 @@ impl SessionStore for MemoryStore {
         Ok(state
             .sessions
             .get(&session_key(sid))
-            .is_some_and(|session| session.revoked_until > now))
+            .is_some_and(|session| session.is_revoked(now)))
     }
 
     async fn revoke(&self, sid: &str, now: u64, ttl: u64) -> Result<(), StoreError> {
@@ -95,9 +82,7 @@ impl SessionStore for MemoryStore {
         let session = self
             .session(&mut state, session_key(sid), now)
             .ok_or(StoreError::Full)?;
-        let until = now.saturating_add(ttl);
-        session.revoked_until = session.revoked_until.max(until);
-        session.expires = session.expires.max(until);
+        session.revoke(now, ttl);
         Ok(())
     }
 
@@ -107,44 +92,12 @@ impl SessionStore for MemoryStore {
         let session = self
             .session(&mut state, session_key(attempt.sid), now)
             .ok_or(StoreError::Full)?;
-        if session.revoked_until > now {
-            return Ok(Rotation::SessionRevoked);
-        }
-        session.heads.retain(|&(_, expires)| expires > now);
-        session
-            .retired
-            .retain(|&(_, at)| now <= at.saturating_add(attempt.grace));
-        let token = token_key(attempt.token_id);
-        let new_session = session.heads.is_empty() && session.retired.is_empty();
-        let outcome = if let Some(head) = session.heads.iter().position(|&(id, _)| id == token) {
-            session.heads.remove(head);
-            retire(&mut session.retired, token, now);
-            Rotation::Rotated
-        } else if session.retired.iter().any(|&(id, _)| id == token) {
-            Rotation::WithinGrace
-        } else if new_session {
-            retire(&mut session.retired, token, now);
-            Rotation::Rotated
-        } else {
-            return Ok(Rotation::Replayed);
-        };
-        if session.heads.len() >= MAX_TRACKED {
-            session.heads.remove(0);
-        }
-        session
-            .heads
-            .push((token_key(attempt.successor_id), attempt.successor_expires));
-        session.expires = session.expires.max(now.saturating_add(attempt.keep_for));
-        Ok(outcome)
+        Ok(session.rotate(
+            &attempt,
+            token_key(attempt.token_id),
+            token_key(attempt.successor_id),
+        ))
     }
-}
-
-/// Remembers `token` as refreshed at `now`, forgetting the oldest beyond [`MAX_TRACKED`].
-fn retire(retired: &mut Vec<(u64, u64)>, token: u64, now: u64) {
-    if retired.len() >= MAX_TRACKED {
-        retired.remove(0);
-    }
-    retired.push((token, now));
 }
 
 /// A 128-bit key for a session id: a UUID as it is, anything else by its SHA-256.

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use uuid::Uuid;
 
 use crate::codec::fingerprint;
-use crate::store::{RefreshAttempt, Rotation, SessionStore, StoreError};
+use crate::store::{MAX_RECORD_SECONDS, RefreshAttempt, Rotation, SessionStore, StoreError};
 use crate::{Claims, IssuedToken, TokenError, TokenService};
 
 /// Whether an already refreshed token may be refreshed again.
@@ -16,7 +16,8 @@ pub enum ReuseDetection {
     /// Any valid token refreshes, as OCC does.
     Off,
     /// A token refreshes once; again within `grace` seconds of its first refresh (tabs racing),
-    /// and after that its session is revoked as stolen.
+    /// or later as long as none of its successors was used (a retry after a lost answer); after
+    /// that its session is revoked as stolen.
     On {
         /// Seconds after the first refresh during which a second one is still honoured.
         grace: u64,
@@ -82,10 +83,13 @@ impl<S: SessionStore> Sessions<S> {
             }
             ReuseDetection::On { grace } => {
                 let leeway = self.tokens.policy().leeway;
+                let horizon = self.horizon(&claims, now);
                 let successor_expires = self
                     .tokens
                     .successor_exp(&claims, now)
-                    .saturating_add(leeway);
+                    .saturating_add(leeway)
+                    .min(horizon);
+                let token_expires = claims.exp.saturating_add(leeway).min(horizon);
                 let attempt = RefreshAttempt {
                     sid: &sid,
                     token_id: &token_id,
@@ -93,13 +97,15 @@ impl<S: SessionStore> Sessions<S> {
                     now,
                     grace,
                     successor_expires,
+                    token_expires,
                     keep_for: successor_expires
-                        .max(claims.exp.saturating_add(leeway))
-                        .saturating_sub(now),
+                        .max(token_expires)
+                        .saturating_sub(now)
+                        .max(1),
                 };
                 match self.store.rotate(attempt).await? {
                     Rotation::SessionRevoked => return Err(TokenError::Revoked),
-                    Rotation::Rotated | Rotation::WithinGrace => {}
+                    Rotation::Rotated | Rotation::WithinGrace | Rotation::Retried => {}
                     Rotation::Replayed => {
                         let ttl = self.revocation_ttl(&claims, now);
                         self.store.revoke(&sid, now, ttl).await?;
@@ -124,28 +130,34 @@ impl<S: SessionStore> Sessions<S> {
         Ok(self.store.revoke(&sid, now, ttl).await?)
     }
 
-    /// Seconds until the token presented, with the clock-skew leeway, can no longer be used.
-    fn remaining_life(&self, claims: &Claims, now: u64) -> u64 {
-        let leeway = self.tokens.policy().leeway;
-        claims.exp.saturating_add(leeway).saturating_sub(now).max(1)
-    }
-
-    /// Seconds a revocation must last: until no token of the session can be used any more. The
-    /// newest token of the session was issued at most now, so lives at most a TTL, or as long as
-    /// the token presented if that is longer; never beyond the session's absolute lifetime.
-    fn revocation_ttl(&self, claims: &Claims, now: u64) -> u64 {
+    /// The latest time anything about the session of `claims` needs keeping: the session's end
+    /// (after it no token of the session verifies), and never more than [`MAX_RECORD_SECONDS`]
+    /// from now, so that a far-future `exp` is clamped instead of overflowing a store's TTL.
+    fn horizon(&self, claims: &Claims, now: u64) -> u64 {
         let policy = self.tokens.policy();
-        let tokens_left = self
-            .remaining_life(claims, now)
-            .max(policy.ttl.saturating_add(policy.leeway));
-        let session_left = policy.session_max.map_or(u64::MAX, |max| {
+        let session_end = policy.session_max.map_or(u64::MAX, |max| {
             claims
                 .session_start()
                 .saturating_add(max)
                 .saturating_add(policy.leeway)
-                .saturating_sub(now)
         });
-        tokens_left.min(session_left).max(1)
+        session_end.min(now.saturating_add(MAX_RECORD_SECONDS))
+    }
+
+    /// Seconds a revocation must last: until no token of the session can be used any more. The
+    /// newest token of the session was issued at most now, so lives at most a TTL, or as long as
+    /// the token presented if that is longer; the store extends it to the latest `exp` it has
+    /// seen in the session; never beyond the session's absolute lifetime.
+    fn revocation_ttl(&self, claims: &Claims, now: u64) -> u64 {
+        let policy = self.tokens.policy();
+        let newest = now.saturating_add(policy.ttl).saturating_add(policy.leeway);
+        claims
+            .exp
+            .saturating_add(policy.leeway)
+            .max(newest)
+            .min(self.horizon(claims, now))
+            .saturating_sub(now)
+            .max(1)
     }
 }
 

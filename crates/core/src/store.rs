@@ -1,6 +1,9 @@
 //! What the session rules need from shared state, whichever store holds it: per session, whether
-//! it is revoked and which of its tokens may still be refreshed. State grows with sessions, not
-//! with refreshes, and each record lives only while a token of its session could still be used.
+//! it is revoked, which of its tokens may still be refreshed and which were refreshed without
+//! their successor being used yet. State grows with sessions, not with refreshes, and each record
+//! lives until the latest `exp` ever seen in its session (capped by the session's lifetime), so
+//! that neither a logout nor replay detection lapses while any token of the session still works.
+//! The rules themselves, the same for every store, are argued in `session_record.rs`.
 
 use std::future::Future;
 
@@ -16,8 +19,14 @@ pub enum Rotation {
     Rotated,
     /// The token was refreshed within the grace window: its new successor may be refreshed too.
     WithinGrace,
-    /// The token was refreshed before the grace window, or is not one the session can refresh:
-    /// presumed stolen. Nothing was recorded; the caller revokes the session.
+    /// The token was refreshed before, after the grace window, but none of its successors has
+    /// been used: the answer was lost (a 503 after Redis ran the script, a dropped connection),
+    /// so this is the client's retry. Its unused successors are forgotten and the new one
+    /// replaces them.
+    Retried,
+    /// The session moved on past the token (a successor of it was used) and the grace window is
+    /// over, or the token is not one the session can refresh: presumed stolen. Nothing was
+    /// recorded; the caller revokes the session.
     Replayed,
 }
 
@@ -34,11 +43,21 @@ pub struct RefreshAttempt<'a> {
     pub now: u64,
     /// Seconds after its first refresh during which a token may be refreshed again.
     pub grace: u64,
-    /// When the successor stops being usable (its `exp` plus leeway).
+    /// When the successor stops being usable: its `exp` plus leeway, clamped to the session's
+    /// end and to [`MAX_RECORD_SECONDS`] from now.
     pub successor_expires: u64,
-    /// How many seconds from now the session's record must be kept.
+    /// When the presented token stops being usable, clamped the same way: until then it may come
+    /// back as a retry.
+    pub token_expires: u64,
+    /// How many seconds from now the session's record must be kept: until the later of the two
+    /// (the store keeps it longer if it has seen a later one).
     pub keep_for: u64,
 }
+
+/// The longest any record is kept, in seconds: a hundred years. With a session lifetime (the
+/// default) every time is clamped to the session's end first; this bounds the rest, so that no
+/// sum overflows, Lua's doubles stay exact and Redis's `EXPIRE` never refuses a TTL.
+pub const MAX_RECORD_SECONDS: u64 = 100 * 366 * 86_400;
 
 /// The store could not answer; the rules fail closed on it.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
@@ -65,8 +84,8 @@ pub trait SessionStore {
     /// Whether session `sid` is revoked at `now`.
     fn is_revoked(&self, sid: &str, now: u64) -> impl Future<Output = Result<bool, StoreError>>;
 
-    /// Revokes session `sid` from `now` for `ttl` seconds (after which no token of it could be
-    /// used anyway); never shortens a longer revocation.
+    /// Revokes session `sid` from `now` for `ttl` seconds, or until the session's record would
+    /// lapse if that is later (the latest `exp` it has seen); never shortens a longer revocation.
     fn revoke(&self, sid: &str, now: u64, ttl: u64)
     -> impl Future<Output = Result<(), StoreError>>;
 

@@ -105,19 +105,32 @@ pub struct Settings {
         global = true
     )]
     pub session_max: u64,
-    /// Refresh-once rule: a refreshed token presented again after the grace window revokes its
-    /// session as stolen. `off` refreshes any valid token any number of times, as OCC does.
+    /// Refresh-once rule: a refreshed token presented again after the grace window, once a
+    /// successor of it was used, revokes its session as stolen (before that, it is a retry after
+    /// a lost answer). `off` refreshes any valid token any number of times, as OCC does.
     #[arg(long, env = "CCSTORE_REUSE_DETECTION", value_enum, default_value_t = Switch::On, global = true)]
     pub reuse_detection: Switch,
     /// Seconds after a token's first refresh during which it may be refreshed again (tabs racing).
     #[arg(long, env = "CCSTORE_REUSE_GRACE", default_value_t = 30, global = true,
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub reuse_grace: u64,
-    /// Redis URL (`redis://[:password@]host:port[/db]`) for session state shared by several
-    /// instances. Without it, state is kept in this process.
+    /// Redis URL for session state shared by several instances: `redis://[:password@]host:port[/db]`
+    /// for one node (`rediss://` for TLS), `redis+cluster://host:port` (or `rediss+cluster://`,
+    /// or several URLs comma-separated) for a Redis Cluster. Without it, state is kept in this
+    /// process.
     #[arg(long, env = "CCSTORE_REDIS_URL", hide_env_values = true, global = true,
           value_parser = secret)]
     pub redis_url: Option<SecretString>,
+    /// PEM file of the certificate authorities to trust for `rediss://`, instead of the
+    /// system's (a private CA).
+    #[arg(long, env = "CCSTORE_REDIS_CA_FILE", global = true)]
+    pub redis_ca_file: Option<PathBuf>,
+    /// `on` stays ready when Redis's maxmemory-policy may evict keys: evicted sessions forget
+    /// their logout (logged-out tokens work again) and their refreshes (replays go unnoticed).
+    /// Use maxmemory-policy noeviction instead.
+    #[arg(long, env = "CCSTORE_REDIS_ACCEPT_EVICTION", value_enum, default_value_t = Switch::Off,
+          global = true)]
+    pub redis_accept_eviction: Switch,
     /// Milliseconds a Redis call may take before the request is answered 503.
     #[arg(long, env = "CCSTORE_STORE_TIMEOUT_MS", default_value_t = 500, global = true,
           value_parser = clap::value_parser!(u64).range(1..=60_000))]

@@ -1,13 +1,14 @@
 //! Whether this instance can do its job, as `GET /health/ready` reports it: not while it shuts
 //! down (so load balancers stop sending it traffic before it stops listening), and not while the
-//! shared session store is unreachable. The signing key needs no check: a server without a
-//! usable key never starts listening.
+//! shared session store cannot serve requests as they need (unreachable, a cluster not `ok`, a
+//! URL in the wrong mode, a policy that may evict sessions). The signing key needs no check: a
+//! server without a usable key never starts listening.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use thiserror::Error;
 
-use crate::store::Store;
+use crate::store::{Store, StoreUnready};
 
 /// Why the instance is not ready.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
@@ -15,9 +16,9 @@ pub enum NotReady {
     /// A shutdown signal arrived: the instance finishes what it has and stops.
     #[error("the server is shutting down")]
     ShuttingDown,
-    /// The session store did not answer a ping within its timeout.
-    #[error("the session store is unreachable")]
-    StoreUnreachable,
+    /// The session store cannot serve requests as they need.
+    #[error("{0}")]
+    Store(StoreUnready),
 }
 
 /// The instance's readiness, shared by every worker.
@@ -37,11 +38,11 @@ impl Readiness {
         self.draining.load(Ordering::Acquire)
     }
 
-    /// Ready, or why not: draining first (no store round trip), then a bounded store ping.
+    /// Ready, or why not: draining first (no store round trip), then a bounded store check.
     pub async fn check(&self, store: &Store) -> Result<(), NotReady> {
         if self.is_draining() {
             return Err(NotReady::ShuttingDown);
         }
-        store.ping().await.map_err(|_| NotReady::StoreUnreachable)
+        store.check().await.map_err(NotReady::Store)
     }
 }

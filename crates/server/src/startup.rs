@@ -20,7 +20,7 @@ use thiserror::Error;
 use crate::config::{Settings, Switch};
 use crate::keys_file::{self, KeysFileError};
 use crate::shutdown::{self, Plan, Signals};
-use crate::store::{RedisStore, Store};
+use crate::store::{RedisOptions, RedisStore, Store};
 use crate::{AppOptions, AppState, build_app_with, metrics_app};
 
 /// Why the server could not start or mint.
@@ -146,8 +146,21 @@ pub fn sessions(
     let store = match &settings.redis_url {
         Some(url) => {
             let deadline = Duration::from_millis(settings.store_timeout_ms);
+            let ca = match &settings.redis_ca_file {
+                Some(path) => Some(std::fs::read(path).map_err(|source| {
+                    StartupError::Redis(format!(
+                        "cannot read CCSTORE_REDIS_CA_FILE {}: {source}",
+                        path.display()
+                    ))
+                })?),
+                None => None,
+            };
+            let options = RedisOptions {
+                ca,
+                accept_eviction: settings.redis_accept_eviction == Switch::On,
+            };
             Store::Redis(
-                RedisStore::new(url.expose_secret(), deadline)
+                RedisStore::with_options(url.expose_secret(), deadline, options)
                     .map_err(|error| StartupError::Redis(error.to_string()))?,
             )
         }
@@ -199,12 +212,25 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
         limits: settings.limits(),
         ..AppState::new(sessions(&settings, tokens)?)
     };
+    if let Store::Redis(store) = state.sessions.store() {
+        // What readiness will find (an evicting policy, a URL in the wrong mode), said once at
+        // start without holding it up: Redis may be down now and come up later.
+        let store = store.clone();
+        actix_web::rt::spawn(async move {
+            match store.check().await {
+                Ok(()) => {
+                    log::info!("session store: Redis ready (no evicting policy, or accepted)");
+                }
+                Err(reason) => log::warn!("session store: not ready: {reason}"),
+            }
+        });
+    }
     log::info!(
         "session store: {}; replay detection {:?}; session max {} s (0 = none)",
-        if settings.redis_url.is_some() {
-            "Redis"
-        } else {
-            "in process (one instance only)"
+        match state.sessions.store() {
+            Store::Redis(store) if store.is_cluster() => "Redis Cluster",
+            Store::Redis(_) => "Redis",
+            Store::Memory(_) => "in process (one instance only)",
         },
         settings.reuse_detection,
         settings.session_max

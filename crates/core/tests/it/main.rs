@@ -12,6 +12,7 @@ mod interop;
 mod mint;
 mod properties;
 mod refresh;
+mod retries;
 mod rotation;
 mod sessions;
 mod spelling;

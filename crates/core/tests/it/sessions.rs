@@ -116,7 +116,9 @@ fn a_second_refresh_within_the_grace_window_gets_a_token_of_the_same_session() {
 fn a_replay_after_the_grace_window_revokes_the_whole_session() {
     let (sessions, clock) = sessions();
     let stolen = sign(&shopper_claims(NOW, 900), KEY);
-    let legitimate = now(sessions.refresh(&stolen)).unwrap().token;
+    let next = now(sessions.refresh(&stolen)).unwrap().token;
+    // The shopper moves on: the stolen token's successor is used.
+    let legitimate = now(sessions.refresh(&next)).unwrap().token;
     clock.advance(GRACE + 1);
     assert_eq!(now(sessions.refresh(&stolen)), Err(TokenError::Replayed));
     assert_eq!(now(sessions.verify(&legitimate)), Err(TokenError::Revoked));

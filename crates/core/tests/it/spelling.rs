@@ -257,10 +257,11 @@ fn a_respelled_signature_is_the_same_token_to_every_session_rule() {
         assert_ne!(token, respelled);
         assert!(service.verify(&token).is_ok() && service.verify(&respelled).is_ok());
 
-        // Replay: the copy is the already refreshed token, so after the grace window it revokes
-        // the session rather than starting a new one.
+        // Replay: the copy is the already refreshed token, so once the session has moved on
+        // and the grace window is over it revokes the session rather than starting a new one.
         let (sessions, clock) = crate::sessions();
-        let successor = now(sessions.refresh(&token)).unwrap().token;
+        let next = now(sessions.refresh(&token)).unwrap().token;
+        let successor = now(sessions.refresh(&next)).unwrap().token;
         clock.advance(crate::GRACE + 1);
         assert_eq!(now(sessions.refresh(&respelled)), Err(TokenError::Replayed));
         assert_eq!(now(sessions.verify(&successor)), Err(TokenError::Revoked));

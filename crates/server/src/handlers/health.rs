@@ -31,8 +31,10 @@ pub(crate) async fn live() -> NoStoreJson<HealthStatus> {
 
 /// Readiness
 ///
-/// The instance can do its job: it is not shutting down, and the session store answers (a Redis
-/// `PING` within the store timeout; the in-process store always answers).
+/// The instance can do its job: it is not shutting down, and the session store can serve requests
+/// (Redis answers within the store timeout, in the mode its URL names, every primary of a cluster
+/// reporting `cluster_state:ok`, with no evicting memory policy unless accepted; the in-process
+/// store always can).
 #[utoipa::path(
     get,
     path = "/health/ready",

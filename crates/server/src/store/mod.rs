@@ -7,10 +7,41 @@
 //! one allocation next to a network round trip.
 
 mod redis;
+mod redis_connection;
+mod redis_health;
+mod redis_scripts;
 
 use ccstore_core::{MemoryStore, RefreshAttempt, Rotation, SessionStore, StoreError};
+use thiserror::Error;
 
-pub use self::redis::RedisStore;
+pub use self::redis::{RedisOptions, RedisStore};
+
+/// Why the session store cannot serve requests as they need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum StoreUnready {
+    /// Redis did not answer within the store timeout.
+    #[error("the session store is unreachable")]
+    Unreachable,
+    /// Redis may evict keys, and with them logouts and refresh records.
+    #[error(
+        "the session store may evict sessions (maxmemory-policy is not noeviction); set it to \
+         noeviction, or accept the risk with CCSTORE_REDIS_ACCEPT_EVICTION=on"
+    )]
+    Evicting,
+    /// A primary of the cluster does not answer, or the cluster is not `ok`.
+    #[error("the Redis cluster is not ok: a primary does not answer or cluster_state is not ok")]
+    ClusterDown,
+    /// The URL names one node, and that node is a cluster member: two keys in three would be
+    /// answered `MOVED`.
+    #[error(
+        "CCSTORE_REDIS_URL names a single node but Redis runs in cluster mode; use \
+         redis+cluster:// (or rediss+cluster://)"
+    )]
+    ClusterNodeAsSingle,
+    /// The URL names a cluster, and Redis is not in cluster mode.
+    #[error("CCSTORE_REDIS_URL names a cluster but Redis does not run in cluster mode")]
+    NotACluster,
+}
 
 /// The configured session store.
 #[derive(Debug)]
@@ -22,12 +53,13 @@ pub enum Store {
 }
 
 impl Store {
-    /// Whether the store answers: the in-process store always does; Redis must answer a `PING`
-    /// within the store timeout.
-    pub async fn ping(&self) -> Result<(), StoreError> {
+    /// Whether the store can serve requests: the in-process store always can; Redis must
+    /// answer within the store timeout, in the mode its URL says, without an evicting policy
+    /// (see [`RedisStore::check`]).
+    pub async fn check(&self) -> Result<(), StoreUnready> {
         match self {
             Self::Memory(_) => Ok(()),
-            Self::Redis(store) => Box::pin(store.ping()).await,
+            Self::Redis(store) => Box::pin(store.check()).await,
         }
     }
 }

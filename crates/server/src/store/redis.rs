@@ -1,86 +1,53 @@
 //! Session state in Redis, shared by every instance behind the load balancer: one hash per
-//! session, changed only by Lua scripts so that each check-and-set is atomic. Every call is
-//! bounded in time; an unreachable Redis is an error the rules fail closed on, and the connection
-//! manager reconnects by itself when Redis returns.
+//! session, changed only by Lua scripts so that each check-and-set is atomic (on one node, or on
+//! the one cluster slot the key's hash tag picks). Every call is bounded in time; an unreachable
+//! Redis is an error the rules fail closed on, and the connection reconnects by itself when
+//! Redis returns. A call that times out may still run on the server: the rules make that
+//! harmless (a retry of the same token is honoured, see `ccstore_core`'s `session_record.rs`).
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use actix_web::rt::time::timeout;
 use ccstore_core::{MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreError};
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-use redis::{AsyncCommands, Client, RedisResult, Script};
+use redis::{AsyncCommands, RedisResult, Script};
 
+use super::StoreUnready;
+use super::redis_connection::{Connection, Connector, Target};
+use super::redis_health;
+use super::redis_scripts::{REVOKE, ROTATE};
 use crate::metrics::StoreFailures;
 
-/// The refresh-once rule on one session hash (fields `revoked` = until when, `h:<id>` = a token
-/// that may be refreshed and when it expires, `r:<id>` = a token refreshed and when), the same
-/// rule as the in-process store. Answers 0 revoked, 1 rotated, 2 within grace, 3 replayed.
-const ROTATE: &str = r"
-local key, token, successor = KEYS[1], ARGV[1], ARGV[2]
-local now, grace = tonumber(ARGV[3]), tonumber(ARGV[4])
-local successor_expires, keep, max_tracked = ARGV[5], tonumber(ARGV[6]), tonumber(ARGV[7])
-local fields = redis.call('HGETALL', key)
-local revoked, heads, is_head, retired, recent = 0, {}, false, false, {}
-for i = 1, #fields, 2 do
-  local name, value = fields[i], tonumber(fields[i + 1])
-  local kind, id = string.sub(name, 1, 2), string.sub(name, 3)
-  if name == 'revoked' then
-    revoked = value
-  elseif kind == 'h:' and value > now then
-    heads[#heads + 1] = {name, value}
-    if id == token then is_head = true end
-  elseif kind == 'r:' and now <= value + grace then
-    recent[#recent + 1] = {name, value}
-    if id == token then retired = true end
-  else
-    redis.call('HDEL', key, name)
-  end
-end
-if revoked > now then return 0 end
-local function forget_oldest(entries)
-  if #entries >= max_tracked then
-    table.sort(entries, function(a, b) return a[2] < b[2] end)
-    redis.call('HDEL', key, entries[1][1])
-  end
-end
-local outcome
-if retired then
-  outcome = 2
-elseif is_head or (#heads == 0 and #recent == 0) then
-  if is_head then
-    redis.call('HDEL', key, 'h:' .. token)
-    for i, head in ipairs(heads) do
-      if head[1] == 'h:' .. token then table.remove(heads, i) break end
-    end
-  end
-  forget_oldest(recent)
-  redis.call('HSET', key, 'r:' .. token, now)
-  outcome = 1
-else
-  return 3
-end
-forget_oldest(heads)
-redis.call('HSET', key, 'h:' .. successor, successor_expires)
-if redis.call('TTL', key) < keep then redis.call('EXPIRE', key, keep) end
-return outcome
-";
+/// How the Redis store is set up.
+#[derive(Debug, Clone, Default)]
+pub struct RedisOptions {
+    /// A PEM bundle of the authorities to trust for `rediss://`, instead of the system's.
+    pub ca: Option<Vec<u8>>,
+    /// Stay ready under an evicting `maxmemory-policy` (the operator accepts that evicted
+    /// records forget logouts and replays).
+    pub accept_eviction: bool,
+}
 
-/// Revoke until `now + ttl`; never shortens a longer revocation or the record's life.
-const REVOKE: &str = r"
-local ends = tonumber(ARGV[1]) + tonumber(ARGV[2])
-local current = tonumber(redis.call('HGET', KEYS[1], 'revoked') or '0')
-if ends > current then redis.call('HSET', KEYS[1], 'revoked', ends) end
-if redis.call('TTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('EXPIRE', KEYS[1], ARGV[2]) end
-return 1
-";
+thread_local! {
+    /// This thread's connection of each store (by [`RedisStore::id`]), opened on first use.
+    static CONNECTIONS: RefCell<Vec<(u64, Connection)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Ids of stores, so that clones of one store share each thread's connection.
+static NEXT_ID: AtomicU64 = AtomicU64::new(0);
 
 /// A [`SessionStore`] in Redis: one hash `ccstore:{<sid>}` per session (the braces make it a hash
-/// tag, so Redis Cluster works too).
+/// tag: in a cluster, every key of a session is in one slot, so each script runs on one node).
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: ConnectionManager,
+    id: u64,
+    connector: Arc<Connector>,
+    cluster: bool,
+    accept_eviction: bool,
     deadline: Duration,
     rotate: Script,
     revoke: Script,
@@ -91,6 +58,7 @@ impl fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // The URL may hold a password: it is not kept, and never printed.
         f.debug_struct("RedisStore")
+            .field("cluster", &self.cluster)
             .field("deadline", &self.deadline)
             .finish_non_exhaustive()
     }
@@ -98,16 +66,20 @@ impl fmt::Debug for RedisStore {
 
 impl RedisStore {
     /// A store at `url` whose every call answers within `deadline`. Connects lazily, so the server
-    /// starts (and answers 503) while Redis is down. Must be called inside the async runtime.
+    /// starts (and answers 503) while Redis is down; each thread opens its own connection, on its
+    /// runtime, when it first needs one.
     pub fn new(url: &str, deadline: Duration) -> RedisResult<Self> {
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(deadline))
-            .set_response_timeout(Some(deadline))
-            .set_number_of_retries(1)
-            .set_max_delay(deadline);
-        let connection = ConnectionManager::new_lazy_with_config(Client::open(url)?, config)?;
+        Self::with_options(url, deadline, RedisOptions::default())
+    }
+
+    /// [`new`](Self::new) with `options`; `url` may name a cluster (see `redis_connection.rs`).
+    pub fn with_options(url: &str, deadline: Duration, options: RedisOptions) -> RedisResult<Self> {
+        let target = Target::parse(url);
         Ok(Self {
-            connection,
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            connector: Arc::new(Connector::new(&target, deadline, options.ca)?),
+            cluster: target.is_cluster(),
+            accept_eviction: options.accept_eviction,
             deadline,
             rotate: Script::new(ROTATE),
             revoke: Script::new(REVOKE),
@@ -118,6 +90,24 @@ impl RedisStore {
     /// The counters of this store's failed and timed-out calls.
     pub fn failures(&self) -> &StoreFailures {
         &self.failures
+    }
+
+    /// This thread's connection, opened (lazily, on this thread's runtime) on first use.
+    fn connection(&self) -> Result<Connection, StoreError> {
+        CONNECTIONS.with(|cell| {
+            let mut connections = cell
+                .try_borrow_mut()
+                .map_err(|_| StoreError::Unavailable("connection table busy".to_owned()))?;
+            if let Some((_, connection)) = connections.iter().find(|(id, _)| *id == self.id) {
+                return Ok(connection.clone());
+            }
+            let connection = self.connector.connect().map_err(|error| {
+                self.failures.count_error();
+                StoreError::Unavailable(format!("{:?}", error.kind()))
+            })?;
+            connections.push((self.id, connection.clone()));
+            Ok(connection)
+        })
     }
 
     /// Runs `call`, turning a Redis error or a missed deadline into [`StoreError::Unavailable`].
@@ -146,12 +136,22 @@ impl RedisStore {
 }
 
 impl RedisStore {
-    /// A `PING`, bounded like every other call: what readiness checks.
-    pub async fn ping(&self) -> Result<(), StoreError> {
-        let mut connection = self.connection.clone();
-        self.bounded(redis::cmd("PING").query_async::<String>(&mut connection))
-            .await
-            .map(drop)
+    /// Whether this store speaks to a cluster.
+    pub fn is_cluster(&self) -> bool {
+        self.cluster
+    }
+
+    /// What readiness checks, bounded like every other call: Redis answers, in the mode the URL
+    /// says (every primary of a cluster answers and reports `cluster_state:ok`), and will not
+    /// evict records (`maxmemory-policy noeviction`, or no memory limit), unless the operator
+    /// accepted that risk.
+    pub async fn check(&self) -> Result<(), StoreUnready> {
+        let mut connection = self.connection().map_err(|_| StoreUnready::Unreachable)?;
+        let nodes = match timeout(self.deadline, redis_health::nodes(&mut connection)).await {
+            Ok(nodes) => nodes?,
+            Err(_) => return Err(StoreUnready::Unreachable),
+        };
+        redis_health::judge(&nodes, self.cluster, self.accept_eviction)
     }
 }
 
@@ -161,7 +161,7 @@ fn session_key(sid: &str) -> String {
 
 impl SessionStore for RedisStore {
     async fn is_revoked(&self, sid: &str, now: u64) -> Result<bool, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection()?;
         let until: Option<u64> = self
             .bounded(connection.hget(session_key(sid), "revoked"))
             .await?;
@@ -169,7 +169,7 @@ impl SessionStore for RedisStore {
     }
 
     async fn revoke(&self, sid: &str, now: u64, ttl: u64) -> Result<(), StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection()?;
         let mut invocation = self.revoke.key(session_key(sid));
         invocation.arg(now).arg(ttl.max(1));
         self.bounded(invocation.invoke_async::<i64>(&mut connection))
@@ -178,7 +178,7 @@ impl SessionStore for RedisStore {
     }
 
     async fn rotate(&self, attempt: RefreshAttempt<'_>) -> Result<Rotation, StoreError> {
-        let mut connection = self.connection.clone();
+        let mut connection = self.connection()?;
         let mut invocation = self.rotate.key(session_key(attempt.sid));
         invocation
             .arg(attempt.token_id)
@@ -186,6 +186,7 @@ impl SessionStore for RedisStore {
             .arg(attempt.now)
             .arg(attempt.grace)
             .arg(attempt.successor_expires)
+            .arg(attempt.token_expires)
             .arg(attempt.keep_for.max(1))
             .arg(MAX_TRACKED);
         Ok(
@@ -196,6 +197,7 @@ impl SessionStore for RedisStore {
                 0 => Rotation::SessionRevoked,
                 1 => Rotation::Rotated,
                 2 => Rotation::WithinGrace,
+                4 => Rotation::Retried,
                 _ => Rotation::Replayed,
             },
         )

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde_json::{Value, json};
 
 use crate::binary::{Running, command, key_text, run};
-use crate::redis::RedisServer;
+use crate::redis_server::RedisServer;
 use crate::support::{ISSUER, sign_with};
 
 /// Sends `head` (request line and headers, without the blank line) and `body` on a new

@@ -172,6 +172,8 @@ async fn a_token_replayed_after_the_grace_window_revokes_its_session() {
     let (app, clock) = app().await;
     let stolen = shopper_token();
     let (_, body) = send(&app, post_with(REFRESH, &stolen)).await;
+    // The shopper moves on: the stolen token's successor is used.
+    let (_, body) = send(&app, post_with(REFRESH, &access_token(&body))).await;
     let legitimate = access_token(&body);
     clock.advance(GRACE + 1);
     let (status, body) = send(&app, post_with(REFRESH, &stolen)).await;

@@ -1,0 +1,164 @@
+//! The refresh-once rule applied to one session's record, as the in-process store keeps it (the
+//! Redis store's Lua script applies the same rule to the same fields; keep the two in step).
+//!
+//! # The rule
+//!
+//! A session's record holds its **heads** (tokens issued and not refreshed yet, each with the
+//! token it was issued for) and its **retired** tokens (refreshed, each with when, and whether a
+//! successor of it has been used since). A token presented for refresh is:
+//!
+//! 1. a head: it is retired, its parent is marked as *moved on*, and it gets a new successor
+//!    ([`Rotation::Rotated`]);
+//! 2. retired within `grace` seconds of its first refresh: tabs racing, it gets another successor
+//!    beside the first ([`Rotation::WithinGrace`]);
+//! 3. retired later, **with no successor used yet**: the answer to its first refresh never
+//!    reached the client (a 503 after Redis ran the script anyway, an answer lost on the way), so
+//!    this is the retry, however late: its unused successors are forgotten and the new one
+//!    replaces them ([`Rotation::Retried`]);
+//! 4. retired later, after a successor was used, or unknown to a session the store knows: the
+//!    session has moved on past the token, which is presumed stolen (RFC 9700 §4.14.2) and the
+//!    session is revoked ([`Rotation::Replayed`]);
+//! 5. unknown, in a session the store has no record of: the session's first refresh (a token
+//!    minted elsewhere, or the login token) ([`Rotation::Rotated`]).
+//!
+//! A 503 therefore changes nothing a client can be blamed for: whatever the store did before the
+//! answer was lost, presenting the same token again is case 2 or 3, never 4.
+//!
+//! # Why a retry replaces the unused successor rather than adding one
+//!
+//! The client that retries never saw the lost successor, so forgetting it costs it nothing. Had
+//! the retry added a successor instead, anyone else holding the retried token would keep a chain
+//! of their own for ever, undetected. With the replacement, whoever holds the forgotten successor
+//! is found out when they present it (case 4).
+//!
+//! # What it means for a thief
+//!
+//! A thief who copied a token before the shopper used its successor (or before the shopper
+//! refreshed it at all) can refresh it, as the retry can: the store cannot tell them apart, and
+//! no store can without proof of possession (RFC 9700 §4.10, which OCC clients do not send). But
+//! the other party's unused successor is then forgotten, so whichever of the two presents the
+//! forgotten successor, or the copied token after the other has moved on, is refused as a replay
+//! and the session ends for both. Once the shopper has used a successor, the copy is worth
+//! nothing: presenting it is case 4. Only inside the grace window can two chains coexist, as
+//! before.
+//!
+//! # How long
+//!
+//! Heads are kept until they expire, retired tokens until they expire (case 3 needs them) or,
+//! once a successor was used, until the grace window ends (after that, unknown means case 4
+//! anyway). The record itself is kept until the latest `exp` it has seen, so that an ancestor
+//! with a longer life is still case 4, and a logout still covers it, for its whole life.
+
+use crate::store::{MAX_TRACKED, RefreshAttempt, Rotation};
+
+/// A token that may be refreshed: its key, when it stops being usable, and its parent's key.
+#[derive(Debug, Clone, Copy)]
+struct Head {
+    id: u64,
+    expires: u64,
+    parent: u64,
+}
+
+/// A token refreshed already: its key, when first, when it stops being usable, and whether a
+/// successor of it has been used since.
+#[derive(Debug, Clone, Copy)]
+struct Retired {
+    id: u64,
+    at: u64,
+    expires: u64,
+    moved_on: bool,
+}
+
+/// What one session needs: times in seconds since the epoch, token ids in 64 bits (collisions
+/// among the handful of tokens of one session are out of reach).
+#[derive(Debug, Default)]
+pub(crate) struct Session {
+    /// Drop the record after this: the latest `exp` seen, or the end of a revocation.
+    pub(crate) expires: u64,
+    /// Revoked until this (0: not revoked).
+    revoked_until: u64,
+    /// Tokens that may be refreshed, oldest first.
+    heads: Vec<Head>,
+    /// Tokens refreshed lately, oldest first.
+    retired: Vec<Retired>,
+}
+
+impl Session {
+    /// Whether the session is revoked at `now`.
+    pub(crate) fn is_revoked(&self, now: u64) -> bool {
+        self.revoked_until > now
+    }
+
+    /// Revokes the session from `now` for `ttl` seconds, or for as long as the record would
+    /// have lived (an older token of the session may live longer than the one logged out).
+    pub(crate) fn revoke(&mut self, now: u64, ttl: u64) {
+        let until = now.saturating_add(ttl).max(self.expires);
+        self.revoked_until = self.revoked_until.max(until);
+        self.expires = self.expires.max(until);
+    }
+
+    /// Applies the refresh-once rule (see the module doc) to `attempt`, with `token` and
+    /// `successor` the keys of its token ids, and records the outcome.
+    pub(crate) fn rotate(
+        &mut self,
+        attempt: &RefreshAttempt<'_>,
+        token: u64,
+        successor: u64,
+    ) -> Rotation {
+        let now = attempt.now;
+        if self.is_revoked(now) {
+            return Rotation::SessionRevoked;
+        }
+        // A record whose life is up is a session the store no longer knows.
+        let known = self.expires > now;
+        self.heads.retain(|head| head.expires > now);
+        self.retired.retain(|retired| {
+            retired.expires > now
+                && (!retired.moved_on || now <= retired.at.saturating_add(attempt.grace))
+        });
+        let outcome = if let Some(index) = self.heads.iter().position(|head| head.id == token) {
+            let head = self.heads.remove(index);
+            for parent in self.retired.iter_mut().filter(|r| r.id == head.parent) {
+                parent.moved_on = true;
+            }
+            self.retire(token, now, attempt.token_expires);
+            Rotation::Rotated
+        } else if let Some(retired) = self.retired.iter().find(|r| r.id == token) {
+            if now <= retired.at.saturating_add(attempt.grace) {
+                Rotation::WithinGrace
+            } else {
+                // Only a retired token whose successors are all unused is still kept here.
+                self.heads.retain(|head| head.parent != token);
+                Rotation::Retried
+            }
+        } else if known {
+            return Rotation::Replayed;
+        } else {
+            self.retire(token, now, attempt.token_expires);
+            Rotation::Rotated
+        };
+        if self.heads.len() >= MAX_TRACKED {
+            self.heads.remove(0);
+        }
+        self.heads.push(Head {
+            id: successor,
+            expires: attempt.successor_expires,
+            parent: token,
+        });
+        self.expires = self.expires.max(now.saturating_add(attempt.keep_for));
+        outcome
+    }
+
+    /// Remembers `token` as refreshed at `now`, forgetting the oldest beyond [`MAX_TRACKED`].
+    fn retire(&mut self, token: u64, now: u64, expires: u64) {
+        if self.retired.len() >= MAX_TRACKED {
+            self.retired.remove(0);
+        }
+        self.retired.push(Retired {
+            id: token,
+            at: now,
+            expires,
+            moved_on: false,
+        });
+    }
+}
