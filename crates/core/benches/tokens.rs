@@ -61,8 +61,7 @@ fn tokens(c: &mut Criterion) {
             ttl: TTL,
             leeway: 0,
             session_max: Some(43_200),
-            // The floor is jsonwebtoken, which reads only the JWS spelling.
-            encoding: TokenEncoding::Jws,
+            encoding: TokenEncoding::Occ,
         },
         clock.clone(),
     );
