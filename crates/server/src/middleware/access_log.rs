@@ -84,9 +84,8 @@ fn loggable_path(path: &str) -> String {
         if segment.len() > MAX_LOGGED_SEGMENT {
             logged.push_str("{redacted}");
             break;
-        } else {
-            logged.push_str(segment);
         }
+        logged.push_str(segment);
         if logged.len() > MAX_LOGGED_PATH {
             let mut end = MAX_LOGGED_PATH;
             while !logged.is_char_boundary(end) {
