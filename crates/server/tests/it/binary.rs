@@ -234,7 +234,7 @@ impl Running {
     }
 
     /// The `host:port` a log line containing `announcement` gives.
-    fn address_of(&mut self, announcement: &str) -> String {
+    pub(crate) fn address_of(&mut self, announcement: &str) -> String {
         let line = self.line_with(announcement);
         let rest = line.split("http://").nth(1).unwrap();
         rest.split_whitespace().next().unwrap().to_owned()
