@@ -5,12 +5,12 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::binary::{Running, command, key_text, run};
+use crate::binary::{Running, command, key_text, run, spawn_server};
 use crate::support::{ISSUER, sign_with};
 
 /// Longest any answer may take to arrive before a test fails; a server that holds the
@@ -203,16 +203,11 @@ fn probes_are_answered_while_more_connections_are_open_than_the_process_has_desc
 
 #[test]
 fn when_stderr_stalls_log_lines_are_dropped_and_counted_and_requests_go_on() {
-    let mut child = command()
-        .env("RUST_LOG", "trace")
-        .env("CCSTORE_JWT_SECRET", key_text())
-        .env("CCSTORE_BIND", "127.0.0.1:0")
-        .env("CCSTORE_WORKERS", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_server(
+        command()
+            .env("RUST_LOG", "trace")
+            .env("CCSTORE_JWT_SECRET", key_text()),
+    );
     // Read stderr up to the address, then stop reading: the pipe fills and every write to it
     // blocks, as with a stalled journald.
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
