@@ -59,6 +59,9 @@ struct Phase {
     max_us: f64,
     cpu_us: f64,
     rss_mib: f64,
+    /// The server's own refresh latency (`ccstore_refresh_duration_seconds`), as the bucket
+    /// bounds under which 99 %, 99.9 % and all of the phase's refreshes fell, µs.
+    server_us: [f64; 3],
 }
 
 /// Runs the benchmark; `false` when it could not be run.
@@ -261,9 +264,12 @@ impl Server {
         ticks_per_second: f64,
     ) -> Result<Phase, String> {
         let pid = self.child.id();
+        let histogram_before = histogram(self.address)?;
         let before = bench::cpu_ticks(pid)?;
         let (wrk, report) = self.wrk(tokens, options, seconds)?;
         let cpu_seconds = (bench::cpu_ticks(pid)? - before) as f64 / ticks_per_second;
+        let histogram_after = histogram(self.address)?;
+        let bound = |share| quantile_bound(&histogram_before, &histogram_after, share);
         let (p999_us, max_us) = scale_line(&report)?;
         let phase = Phase {
             name: name.to_owned(),
@@ -273,10 +279,12 @@ impl Server {
             wrk,
             p999_us,
             max_us,
+            server_us: [bound(0.99), bound(0.999), bound(1.0)],
         };
         eprintln!(
             "bench-scale: {:>24} at {:>9} sessions: {:>8.0} req/s, {:.2} µs CPU, p99 {:.0} µs, \
-             p99.9 {:.0} µs, max {:.0} µs, non-200 {}, RSS {:.1} MiB",
+             p99.9 {:.0} µs, max {:.0} µs, non-200 {}, RSS {:.1} MiB; in the server p99 ≤ {} \
+             µs, p99.9 ≤ {} µs, max ≤ {} µs",
             phase.name,
             phase.sessions,
             phase.wrk.requests_per_sec,
@@ -285,7 +293,10 @@ impl Server {
             phase.p999_us,
             phase.max_us,
             phase.wrk.lua.non200,
-            phase.rss_mib
+            phase.rss_mib,
+            phase.server_us[0],
+            phase.server_us[1],
+            phase.server_us[2]
         );
         Ok(phase)
     }
@@ -311,6 +322,50 @@ fn scale_line(report: &str) -> Result<(f64, f64), String> {
             .ok_or_else(|| format!("no {name} in {line:?}"))
     };
     Ok((field("p999_us=")?, field("max_us=")?))
+}
+
+/// The cumulative buckets of the server's refresh latency histogram: (upper bound µs, count).
+fn histogram(address: SocketAddr) -> Result<Vec<(f64, u64)>, String> {
+    let mut stream = TcpStream::connect(address).map_err(|e| format!("metrics: {e}"))?;
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: b\r\nConnection: close\r\n\r\n")
+        .map_err(|e| format!("metrics: {e}"))?;
+    let mut text = String::new();
+    stream
+        .read_to_string(&mut text)
+        .map_err(|e| format!("metrics: {e}"))?;
+    let buckets: Vec<(f64, u64)> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("ccstore_refresh_duration_seconds_bucket{le=\""))
+        .filter_map(|rest| {
+            let (bound, count) = rest.split_once("\"} ")?;
+            let bound = if bound == "+Inf" {
+                f64::INFINITY
+            } else {
+                bound.parse::<f64>().ok()? * 1e6
+            };
+            Some((bound, count.trim().parse().ok()?))
+        })
+        .collect();
+    if buckets.is_empty() {
+        return Err("no ccstore_refresh_duration_seconds buckets in /metrics".to_owned());
+    }
+    Ok(buckets)
+}
+
+/// The smallest bucket bound under which `share` of the refreshes between two readings of the
+/// histogram fell, µs.
+fn quantile_bound(before: &[(f64, u64)], after: &[(f64, u64)], share: f64) -> f64 {
+    let counts: Vec<(f64, u64)> = after
+        .iter()
+        .zip(before)
+        .map(|(&(bound, after), &(_, before))| (bound, after.saturating_sub(before)))
+        .collect();
+    let total = counts.last().map_or(0, |&(_, count)| count);
+    counts
+        .iter()
+        .find(|&&(_, count)| count as f64 >= share * total as f64)
+        .map_or(f64::INFINITY, |&(bound, _)| bound)
 }
 
 /// `VmRSS` of a process, KiB.
@@ -433,7 +488,11 @@ fn report(phases: &[Phase], options: &Options) -> String {
          largest level, filled to it: new sessions must be refused (503).\n\n\
          The machine is shared with other work: only ratios within this run mean anything. CPU \
          is the server's user+system time per request (/proc, clock ticks); RSS is the server's \
-         `VmRSS` after the phase.\n",
+         `VmRSS` after the phase. Latencies are wrk's, from request to answer, unless marked \
+         \"in the server\": those are the server's own histogram of refresh time \
+         (`ccstore_refresh_duration_seconds`, read from `/metrics` before and after the phase), \
+         as the bucket bounds under which 99 %, 99.9 % and all refreshes fell; wrk's include \
+         its own pauses (its Lua queue holds every session's token).\n",
         options
             .levels
             .iter()
@@ -447,13 +506,13 @@ fn report(phases: &[Phase], options: &Options) -> String {
     );
     let _ = writeln!(
         out,
-        "| phase | sessions | requests/s | CPU µs/request | p50 | p99 | p99.9 | max | non-200 | RSS MiB |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        "| phase | sessions | requests/s | CPU µs/request | p50 | p99 | p99.9 | max | non-200 | RSS MiB | in the server: p99 ≤ | p99.9 ≤ | max ≤ |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     for phase in phases {
         let _ = writeln!(
             out,
-            "| {} | {} | {:.0} | {:.2} | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {} | {:.1} |",
+            "| {} | {} | {:.0} | {:.2} | {:.0} µs | {:.0} µs | {:.0} µs | {:.0} µs | {} | {:.1} | {} µs | {} µs | {} µs |",
             phase.name,
             phase.sessions,
             phase.wrk.requests_per_sec,
@@ -463,7 +522,10 @@ fn report(phases: &[Phase], options: &Options) -> String {
             phase.p999_us,
             phase.max_us,
             phase.wrk.lua.non200,
-            phase.rss_mib
+            phase.rss_mib,
+            phase.server_us[0],
+            phase.server_us[1],
+            phase.server_us[2]
         );
     }
     let baseline = |name: &str| phases.iter().find(|phase| phase.name == name);
