@@ -19,7 +19,7 @@ use crate::bench_wrk::{self, WrkResult, WrkRun};
 use crate::files::repo_file;
 
 /// The HS256 key of every bench run. Not a secret: it signs only tokens minted for the run.
-const BENCH_KEY: &str = "ccstore-bench-key-signs-only-benchmark-tokens";
+pub(crate) const BENCH_KEY: &str = "ccstore-bench-key-signs-only-benchmark-tokens";
 /// How long a server may take to answer its first refresh before the run fails.
 const START_TIMEOUT: Duration = Duration::from_secs(10);
 /// Pause between two start-up probes.
@@ -472,7 +472,7 @@ fn server_command(server: &Server, address: SocketAddr) -> Command {
 }
 
 /// The bench key, and nothing from the caller's environment that would change the server.
-fn clean_env(command: &mut Command) -> &mut Command {
+pub(crate) fn clean_env(command: &mut Command) -> &mut Command {
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("CCSTORE_") {
             command.env_remove(name);
@@ -618,7 +618,7 @@ impl Minter {
 }
 
 /// utime+stime of a process, in clock ticks.
-fn cpu_ticks(pid: u32) -> Result<u64, String> {
+pub(crate) fn cpu_ticks(pid: u32) -> Result<u64, String> {
     stat_ticks(&format!("/proc/{pid}/stat"), 14, 15)
 }
 
@@ -659,14 +659,14 @@ fn peak_rss_kib(pid: u32) -> Result<u64, String> {
         .ok_or_else(|| format!("no VmHWM in /proc/{pid}/status"))
 }
 
-fn clock_ticks_per_second() -> Result<f64, String> {
+pub(crate) fn clock_ticks_per_second() -> Result<f64, String> {
     command_line("getconf", &["CLK_TCK"])
         .parse()
         .map_err(|e| format!("getconf CLK_TCK: {e}"))
 }
 
 /// wrk, taskset and getconf must be on PATH; say how to get a missing one.
-fn check_tools() -> Result<(), String> {
+pub(crate) fn check_tools() -> Result<(), String> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     let found = |tool: &str| std::env::split_paths(&path).any(|dir| dir.join(tool).is_file());
     let missing: Vec<&str> = [
@@ -689,7 +689,7 @@ fn check_tools() -> Result<(), String> {
 }
 
 /// `cargo build --release` of the server and the floor, with the workspace's release profile.
-fn build() -> Result<(), String> {
+pub(crate) fn build() -> Result<(), String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let status = Command::new(cargo)
         .current_dir(repo_file(""))
@@ -713,7 +713,7 @@ fn build() -> Result<(), String> {
 }
 
 /// Cargo's target directory, wherever `CARGO_TARGET_DIR` or a config puts it.
-fn target_dir() -> Result<PathBuf, String> {
+pub(crate) fn target_dir() -> Result<PathBuf, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let output = Command::new(cargo)
         .current_dir(repo_file(""))

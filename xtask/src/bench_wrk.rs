@@ -60,6 +60,11 @@ pub(crate) struct WrkRun<'a> {
 
 /// Runs wrk pinned to CPU 1 with one thread, keep-alive, `--latency`, and parses its report.
 pub(crate) fn run(run: &WrkRun<'_>) -> Result<WrkResult, String> {
+    run_with_report(run).map(|(result, _)| result)
+}
+
+/// [`run`], with wrk's whole report too, for lines a script adds.
+pub(crate) fn run_with_report(run: &WrkRun<'_>) -> Result<(WrkResult, String), String> {
     let output = Command::new("taskset")
         .args(["-c", "1", "wrk", "-t1"])
         .arg(format!("-c{}", run.connections))
@@ -76,7 +81,8 @@ pub(crate) fn run(run: &WrkRun<'_>) -> Result<WrkResult, String> {
     if !output.status.success() || !stderr.trim().is_empty() {
         return Err(format!("wrk failed ({}):\n{stdout}{stderr}", output.status));
     }
-    parse(&stdout).map_err(|e| format!("{e} in wrk's report:\n{stdout}"))
+    let result = parse(&stdout).map_err(|e| format!("{e} in wrk's report:\n{stdout}"))?;
+    Ok((result, stdout.into_owned()))
 }
 
 /// Reads wrk's `--latency` report and the script's `refresh.lua:` line.

@@ -14,6 +14,7 @@ mod bench;
 mod bench_micro;
 mod bench_redis;
 mod bench_report;
+mod bench_scale;
 mod bench_wrk;
 mod files;
 mod openapi;
@@ -70,6 +71,29 @@ enum Task {
         #[arg(long)]
         smoke: bool,
     },
+    /// Benchmark the in-process session store at scale: for each --sessions level, a release
+    /// server (one worker, CPU 0) filled with that many sessions, then wrk (CPU 1) measuring
+    /// chained refreshes of existing sessions and the creation of new ones (CPU µs/request, p50,
+    /// p99, p99.9, max, RSS), across an expiry at the largest level, and at capacity. Writes
+    /// docs/benchmarks-scale.md with every figure as a ratio to the first level's. Needs wrk.
+    BenchScale {
+        /// Sessions in the store at each level, comma-separated, smallest (the baseline) first.
+        #[arg(long, value_delimiter = ',', default_values_t = [1_000, 100_000, 1_000_000])]
+        sessions: Vec<usize>,
+        /// Measured seconds of each existing-sessions phase.
+        #[arg(long, default_value_t = 10)]
+        duration: u32,
+        /// Keep-alive connections held by wrk's single thread.
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
+        /// Token lifetime of the servers, seconds: longer than one pass through every session of
+        /// the largest level; the sessions of the new-session phase expire this long after it.
+        #[arg(long, default_value_t = 120)]
+        ttl: u64,
+        /// Print the report without writing docs/benchmarks-scale.md.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -88,6 +112,19 @@ fn main() -> ExitCode {
             warmup: warmup.unwrap_or(if smoke { 1 } else { 2 }),
             connections,
             smoke,
+        }),
+        Task::BenchScale {
+            sessions,
+            duration,
+            connections,
+            ttl,
+            dry_run,
+        } => bench_scale::run(&bench_scale::Options {
+            levels: sessions,
+            duration,
+            connections,
+            ttl,
+            dry_run,
         }),
     };
     if passed {

@@ -1,44 +1,103 @@
 //! The embedded session store: one process's sessions in memory, bounded, each dropped once no
 //! token of it could be used. Enough for one instance; several instances share state through
 //! Redis instead.
+//!
+//! # Why shards of `IndexMap`s swept by a cursor
+//!
+//! The store must cost the same at any size up to its capacity (1,000,000 by default): no full
+//! scan and no global pause on the request path, no lock every worker waits on, no live record
+//! ever dropped to make room, and a small, stated size per session. So:
+//!
+//! - **Shards.** Sessions are spread by their (random) id over shards of about
+//!   [`SESSIONS_PER_SHARD`] each, every shard behind its own mutex, held for one record's work.
+//!   Workers touching different sessions almost never meet, and when a shard's table grows it
+//!   rehashes a few thousand records, stalling only the sessions of that shard, for tens of
+//!   microseconds.
+//! - **Expiry is a cursor, not a sweep.** Each shard keeps its records in insertion order
+//!   (`indexmap`, whose entries are one dense vector) and a cursor into them. Every operation on a
+//!   shard moves its cursor [`SWEEP_STEP`] records on, dropping those whose time is up
+//!   (`swap_remove`, O(1)), so expired records go at the rate sessions are used, a few
+//!   nanoseconds each, and never all at once. When the store is full, a request that needs a new
+//!   record first moves its shard's cursor up to [`FULL_SWEEP`] records on; if that frees nothing,
+//!   it is refused (503) at once. Live records are never dropped: a dropped revocation would bring
+//!   a logged-out token back.
+//! - **Capacity is one atomic count**, reserved before a record is added, so "full" is exact
+//!   without a global lock.
+//! - **Small records.** A session's tokens are inline (`smallvec`, in [`Session`]) in the usual
+//!   case of one head and at most two recently refreshed tokens, so a record is 144 bytes in its
+//!   shard's vector (104 before the retry rule made each token remember its parent, its expiry and
+//!   whether its session moved on), with no heap allocation of its own, plus about 10 bytes of
+//!   hash index; a shard's vector has room for 3,584 records, about 12% more than it holds at
+//!   capacity. The RSS measured per session is in `docs/benchmarks-scale.md`.
+//!
+//! Not `moka`: its bound is an eviction policy (it would drop live sessions, revocations included,
+//! when full), and each of its entries carries reference counts, access and write-order queue
+//! nodes and a timer-wheel node, several times the size of the record itself.
+//!
+//! The per-session rules (what a refresh, a replay, a logout do to one record) are the methods of
+//! [`Session`]; the container only finds, creates and drops records.
 
-use std::collections::HashMap;
+use std::hash::RandomState;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
+use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use crate::session_record::Session;
 use crate::store::{RefreshAttempt, Rotation, SessionStore, StoreError};
 
-/// Seconds between sweeps of expired sessions.
-const SWEEP_INTERVAL: u64 = 30;
+/// Sessions a shard holds on average when the store is full: its table then has 4,096 buckets
+/// (hashbrown fills them to 7/8, 3,584 records), with room for six standard deviations of the
+/// random spread of sessions over shards.
+const SESSIONS_PER_SHARD: usize = 3_200;
+
+/// Records each operation on a shard checks for expiry, after its own work.
+const SWEEP_STEP: usize = 8;
+
+/// Records a request that needs a new record checks for expiry when the store is full, before
+/// it is refused.
+const FULL_SWEEP: usize = 64;
+
+/// A session id's key: 128 bits as two words, so a record aligns to 8 bytes, not 16.
+type Key = [u64; 2];
 
 /// An in-process [`SessionStore`] holding at most `capacity` sessions.
 #[derive(Debug)]
 pub struct MemoryStore {
-    state: Mutex<State>,
+    shards: Box<[Shard]>,
+    /// Records held, expired ones included until the cursor passes them.
+    len: AtomicUsize,
     capacity: usize,
 }
 
+/// One shard, on its own cache lines so that workers locking neighbours do not slow each other.
 #[derive(Debug, Default)]
-struct State {
-    sessions: HashMap<u128, Session>,
-    next_sweep: u64,
+#[repr(align(128))]
+struct Shard(Mutex<Records>);
+
+#[derive(Debug, Default)]
+struct Records {
+    sessions: IndexMap<Key, Session, RandomState>,
+    /// The next record the sweep checks.
+    cursor: usize,
 }
 
 impl MemoryStore {
-    /// A store of at most `capacity` sessions.
+    /// A store of at most `capacity` sessions, in one shard per [`SESSIONS_PER_SHARD`] of them.
     pub fn new(capacity: usize) -> Self {
+        let shards = capacity.div_ceil(SESSIONS_PER_SHARD).max(1);
         Self {
-            state: Mutex::new(State::default()),
+            shards: (0..shards).map(|_| Shard::default()).collect(),
+            len: AtomicUsize::new(0),
             capacity,
         }
     }
 
-    /// Sessions held now, expired ones included until the next sweep.
+    /// Sessions held now, expired ones included until the sweep passes them.
     pub fn len(&self) -> usize {
-        self.lock().sessions.len()
+        self.len.load(Ordering::Relaxed)
     }
 
     /// Whether the store holds no session.
@@ -46,77 +105,299 @@ impl MemoryStore {
         self.len() == 0
     }
 
-    fn lock(&self) -> MutexGuard<'_, State> {
-        // Every statement leaves the state consistent, so a panic elsewhere cannot corrupt it.
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The shard of `key`, locked.
+    fn lock(&self, key: Key) -> MutexGuard<'_, Records> {
+        // Both halves mixed (a UUID fixes a few bits of each: its version and variant; a v7
+        // UUID starts with a timestamp), then spread over the shards by their top bits.
+        let mixed = (key[0] ^ key[1]).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let count = u128::try_from(self.shards.len()).unwrap_or(1);
+        let index = usize::try_from((u128::from(mixed) * count) >> 64).unwrap_or_default();
+        #[allow(
+            clippy::indexing_slicing,
+            reason = "(x * count) >> 64 < count for any 64-bit x, and there is at least one shard"
+        )]
+        let shard = &self.shards[index];
+        // Every statement leaves the records consistent, so a panic elsewhere cannot corrupt them.
+        shard.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The record of `sid`, created if absent; `None` when the store is full of live sessions.
-    fn session<'s>(&self, state: &'s mut State, sid: u128, now: u64) -> Option<&'s mut Session> {
-        if now >= state.next_sweep || state.sessions.len() >= self.capacity {
-            state.sessions.retain(|_, session| session.expires > now);
-            state.next_sweep = now.saturating_add(SWEEP_INTERVAL);
+    /// Takes one of the capacity's places; `false` when the store is full.
+    fn reserve(&self) -> bool {
+        self.len
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |len| {
+                (len < self.capacity).then_some(len + 1)
+            })
+            .is_ok()
+    }
+
+    /// Runs `work` on the record of `key`, created (or renewed, if its time is up) when needed;
+    /// `None` when the store is full of live sessions. Then moves the sweep on.
+    fn with_session<R>(
+        &self,
+        key: Key,
+        now: u64,
+        work: impl FnOnce(&mut Session) -> R,
+    ) -> Option<R> {
+        let mut records = self.lock(key);
+        let outcome = if let Some(session) = records.sessions.get_mut(&key) {
+            if session.is_expired(now) {
+                *session = Session::default();
+            }
+            work(session)
+        } else {
+            if !self.reserve() {
+                self.sweep(&mut records, now, FULL_SWEEP);
+                if !self.reserve() {
+                    return None;
+                }
+            }
+            let mut session = Session::default();
+            let outcome = work(&mut session);
+            records.sessions.insert(key, session);
+            outcome
+        };
+        self.sweep(&mut records, now, SWEEP_STEP);
+        Some(outcome)
+    }
+
+    /// Moves the cursor of `records` up to `steps` records on, dropping those whose time is up.
+    fn sweep(&self, records: &mut Records, now: u64, steps: usize) {
+        for _ in 0..steps {
+            if records.cursor >= records.sessions.len() {
+                records.cursor = 0;
+                if records.sessions.is_empty() {
+                    return;
+                }
+            }
+            let cursor = records.cursor;
+            let expired = records
+                .sessions
+                .get_index(cursor)
+                .is_some_and(|(_, session)| session.is_expired(now));
+            if expired {
+                // The last record moves into the cursor's place and is checked next.
+                records.sessions.swap_remove_index(cursor);
+                self.len.fetch_sub(1, Ordering::AcqRel);
+            } else {
+                records.cursor += 1;
+            }
         }
-        if state.sessions.len() >= self.capacity && !state.sessions.contains_key(&sid) {
-            return None;
-        }
-        let session = state.sessions.entry(sid).or_default();
-        if session.expires <= now {
-            *session = Session::default();
-        }
-        Some(session)
     }
 }
 
 impl SessionStore for MemoryStore {
     async fn is_revoked(&self, sid: &str, now: u64) -> Result<bool, StoreError> {
-        let state = self.lock();
-        Ok(state
+        let key = session_key(sid);
+        let mut records = self.lock(key);
+        let revoked = records
             .sessions
-            .get(&session_key(sid))
-            .is_some_and(|session| session.is_revoked(now)))
+            .get(&key)
+            .is_some_and(|session| session.is_revoked(now));
+        self.sweep(&mut records, now, SWEEP_STEP);
+        Ok(revoked)
     }
 
     async fn revoke(&self, sid: &str, now: u64, ttl: u64) -> Result<(), StoreError> {
-        let mut state = self.lock();
-        let session = self
-            .session(&mut state, session_key(sid), now)
-            .ok_or(StoreError::Full)?;
-        session.revoke(now, ttl);
-        Ok(())
+        self.with_session(session_key(sid), now, |session| session.revoke(now, ttl))
+            .ok_or(StoreError::Full)
     }
 
     async fn rotate(&self, attempt: RefreshAttempt<'_>) -> Result<Rotation, StoreError> {
-        let now = attempt.now;
-        let mut state = self.lock();
-        let session = self
-            .session(&mut state, session_key(attempt.sid), now)
-            .ok_or(StoreError::Full)?;
-        Ok(session.rotate(
-            &attempt,
-            token_key(attempt.token_id),
-            token_key(attempt.successor_id),
-        ))
+        let (token, successor) = (token_key(attempt.token_id), token_key(attempt.successor_id));
+        self.with_session(session_key(attempt.sid), attempt.now, |session| {
+            session.rotate(&attempt, token, successor)
+        })
+        .ok_or(StoreError::Full)
     }
 }
 
 /// A 128-bit key for a session id: a UUID as it is, anything else by its SHA-256.
-fn session_key(sid: &str) -> u128 {
-    if let Ok(uuid) = Uuid::try_parse(sid) {
-        return uuid.as_u128();
-    }
-    u128::from_be_bytes(
-        Sha256::digest(sid.as_bytes())
-            .first_chunk()
-            .copied()
-            .unwrap_or_default(),
-    )
+fn session_key(sid: &str) -> Key {
+    let key = if let Ok(uuid) = Uuid::try_parse(sid) {
+        uuid.as_u128()
+    } else {
+        u128::from_be_bytes(
+            Sha256::digest(sid.as_bytes())
+                .first_chunk()
+                .copied()
+                .unwrap_or_default(),
+        )
+    };
+    let half = |bits: u128| u64::try_from(bits & u128::from(u64::MAX)).unwrap_or_default();
+    [half(key >> 64), half(key)]
 }
 
 /// A 64-bit key for a token id, unique among one session's tokens.
 fn token_key(id: &str) -> u64 {
     // The low bits of a random UUID are random; truncating keeps them.
-    #[allow(clippy::cast_possible_truncation)]
-    let key = session_key(id) as u64;
-    key
+    session_key(id)[1]
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+
+    fn now<F: Future>(future: F) -> F::Output {
+        match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready(output) => output,
+            Poll::Pending => panic!("the in-memory store never waits"),
+        }
+    }
+
+    fn attempt<'a>(
+        sid: &'a str,
+        token: &'a str,
+        successor: &'a str,
+        at: u64,
+    ) -> RefreshAttempt<'a> {
+        RefreshAttempt {
+            sid,
+            token_id: token,
+            successor_id: successor,
+            now: at,
+            grace: 30,
+            successor_expires: at + 100,
+            token_expires: at + 100,
+            keep_for: 100,
+        }
+    }
+
+    #[test]
+    fn a_record_is_144_bytes_with_a_clients_tokens_inline() {
+        assert_eq!(size_of::<Session>(), 120);
+        assert_eq!(align_of::<Session>(), 8);
+        assert_eq!(size_of::<(u64, Key, Session)>(), 144);
+        let mut session = Session::default();
+        // A client refreshing every 30 s, with the default 30 s grace window.
+        for (at, token, successor) in [
+            (1_000, "t0", "t1"),
+            (1_030, "t1", "t2"),
+            (1_060, "t2", "t3"),
+        ] {
+            let attempt = attempt("s", token, successor, at);
+            assert_eq!(
+                session.rotate(&attempt, token_key(token), token_key(successor)),
+                Rotation::Rotated
+            );
+            assert!(!session.tokens_held().2, "spilled at {at}");
+        }
+        assert_eq!(session.tokens_held(), (1, 2, false));
+    }
+
+    #[test]
+    fn a_big_store_has_shards_and_a_small_one_a_single_shard() {
+        assert_eq!(MemoryStore::new(0).shards.len(), 1);
+        assert_eq!(MemoryStore::new(10).shards.len(), 1);
+        assert_eq!(MemoryStore::new(1_000_000).shards.len(), 313);
+    }
+
+    #[test]
+    fn sessions_spread_over_every_shard() {
+        let store = MemoryStore::new(64 * SESSIONS_PER_SHARD);
+        // Random UUIDs, time-ordered ones (a v7 UUID starts with its millisecond), digests.
+        for i in 0..4_000_u64 {
+            let sid = match i % 3 {
+                0 => Uuid::new_v4().to_string(),
+                1 => Uuid::from_u128(
+                    u128::from(1_800_000_000_000 + i) << 80
+                        | 0x7000 << 64
+                        | u128::from(i.wrapping_mul(0x2545_F491_4F6C_DD1D)),
+                )
+                .to_string(),
+                _ => format!("minted-elsewhere-{i}"),
+            };
+            now(store.rotate(attempt(&sid, "a", "b", 1_000))).unwrap();
+        }
+        let sizes: Vec<usize> = store
+            .shards
+            .iter()
+            .map(|shard| shard.0.lock().unwrap().sessions.len())
+            .collect();
+        assert_eq!(sizes.iter().sum::<usize>(), 4_000);
+        assert!(sizes.iter().all(|&size| size > 20), "{sizes:?}");
+    }
+
+    #[test]
+    fn expired_records_go_as_the_store_is_used_and_live_ones_stay() {
+        let store = MemoryStore::new(1_000);
+        let sids: Vec<String> = (0..100).map(|i| format!("session-{i}")).collect();
+        for sid in &sids {
+            now(store.rotate(attempt(sid, "a", "b", 1_000))).unwrap();
+        }
+        let live = "the-live-one";
+        now(store.rotate(attempt(live, "a", "b", 1_050))).unwrap();
+        assert_eq!(store.len(), 101);
+        // Past the first hundred's expiry (1,100), not the live one's (1,150): each use moves
+        // the sweep on, and no use ever checks more than a few records.
+        let mut uses = 0;
+        while store.len() > 1 {
+            assert!(!now(store.is_revoked(live, 1_120)).unwrap());
+            uses += 1;
+            assert!(
+                uses <= 101 / SWEEP_STEP + 2,
+                "the sweep stalled at {}",
+                store.len()
+            );
+        }
+        let records = store.lock(session_key(live));
+        assert!(records.sessions.contains_key(&session_key(live)));
+    }
+
+    #[test]
+    fn a_full_store_refuses_new_sessions_serves_existing_ones_and_reclaims_expired_ones() {
+        let store = MemoryStore::new(3);
+        for sid in ["a", "b", "c"] {
+            now(store.rotate(attempt(sid, "t0", "t1", 1_000))).unwrap();
+        }
+        assert_eq!(
+            now(store.rotate(attempt("d", "t0", "t1", 1_000))),
+            Err(StoreError::Full)
+        );
+        assert_eq!(now(store.revoke("d", 1_000, 10)), Err(StoreError::Full));
+        assert_eq!(
+            now(store.rotate(attempt("a", "t1", "t2", 1_001))),
+            Ok(Rotation::Rotated),
+            "an existing session is served when the store is full"
+        );
+        assert_eq!(store.len(), 3);
+        // "b" and "c" expire at 1,100; "a" lives to 1,101.
+        assert_eq!(
+            now(store.rotate(attempt("d", "t0", "t1", 1_100))),
+            Ok(Rotation::Rotated)
+        );
+        assert_eq!(store.len(), 2, "both expired records were reclaimed");
+        assert!(!now(store.is_revoked("a", 1_100)).unwrap());
+        assert_eq!(
+            now(store.rotate(attempt("a", "t2", "t3", 1_100))),
+            Ok(Rotation::Rotated),
+            "the live session kept its record"
+        );
+    }
+
+    #[test]
+    fn a_revocation_outlives_the_records_other_deadlines_and_is_never_swept_early() {
+        let store = MemoryStore::new(1);
+        now(store.rotate(attempt("a", "t0", "t1", 1_000))).unwrap();
+        now(store.revoke("a", 1_000, 500)).unwrap();
+        for at in [1_101, 1_300, 1_499] {
+            assert!(now(store.is_revoked("a", at)).unwrap(), "at {at}");
+            assert_eq!(
+                now(store.rotate(attempt("a", "t1", "t2", at))),
+                Ok(Rotation::SessionRevoked)
+            );
+        }
+        assert_eq!(
+            now(store.rotate(attempt("b", "t0", "t1", 1_499))),
+            Err(StoreError::Full),
+            "the revoked record holds its place until it has done its job"
+        );
+        assert!(!now(store.is_revoked("a", 1_500)).unwrap());
+        assert!(now(store.rotate(attempt("b", "t0", "t1", 1_500))).is_ok());
+    }
 }

@@ -49,7 +49,15 @@
 //! anyway). The record itself is kept until the latest `exp` it has seen, so that an ancestor
 //! with a longer life is still case 4, and a logout still covers it, for its whole life.
 
+use smallvec::SmallVec;
+
 use crate::store::{MAX_TRACKED, RefreshAttempt, Rotation};
+
+/// Tokens that may be refreshed: inline while there is one (there is one but while tabs race).
+type Heads = SmallVec<[Head; 1]>;
+/// Tokens refreshed lately: inline up to two, as a client refreshing every 30 s with the default
+/// 30 s grace window keeps its last two.
+type RetiredTokens = SmallVec<[Retired; 2]>;
 
 /// A token that may be refreshed: its key, when it stops being usable, and its parent's key.
 #[derive(Debug, Clone, Copy)]
@@ -78,12 +86,17 @@ pub(crate) struct Session {
     /// Revoked until this (0: not revoked).
     revoked_until: u64,
     /// Tokens that may be refreshed, oldest first.
-    heads: Vec<Head>,
+    heads: Heads,
     /// Tokens refreshed lately, oldest first.
-    retired: Vec<Retired>,
+    retired: RetiredTokens,
 }
 
 impl Session {
+    /// Whether the record is no longer needed at `now`: no token of its session can be used.
+    pub(crate) fn is_expired(&self, now: u64) -> bool {
+        self.expires <= now
+    }
+
     /// Whether the session is revoked at `now`.
     pub(crate) fn is_revoked(&self, now: u64) -> bool {
         self.revoked_until > now
@@ -147,6 +160,17 @@ impl Session {
         });
         self.expires = self.expires.max(now.saturating_add(attempt.keep_for));
         outcome
+    }
+
+    /// Heads and retired tokens held, and whether either list has left its inline room for the
+    /// heap (the record's size, and so the store's memory per session, assumes it has not).
+    #[cfg(test)]
+    pub(crate) fn tokens_held(&self) -> (usize, usize, bool) {
+        (
+            self.heads.len(),
+            self.retired.len(),
+            self.heads.spilled() || self.retired.spilled(),
+        )
     }
 
     /// Remembers `token` as refreshed at `now`, forgetting the oldest beyond [`MAX_TRACKED`].

@@ -12,7 +12,6 @@ use std::sync::Arc;
 use crate::AppState;
 use crate::cors;
 use crate::handlers::{docs, fallback, health, logout, metrics, refresh, verify};
-use crate::metrics::Metrics;
 use crate::middleware::catch_panic::CatchPanic;
 use crate::middleware::cors_refusals::CorsRefusals;
 use crate::middleware::header_limit::HeaderLimit;
@@ -108,10 +107,12 @@ pub fn build_app_with(
         .wrap(Observe::counting(metrics))
 }
 
-/// The application of a separate metrics listener: `/metrics` and nothing else. Its requests
-/// get ids and access lines, but are not counted in the metrics they read.
+/// The application of a separate operations listener (`CCSTORE_METRICS_BIND`): `/metrics` and
+/// the two health probes, which keep being answered there when the main listener is at its
+/// connection cap. Its requests get ids and access lines, but are not counted in the metrics they
+/// read.
 pub fn metrics_app(
-    metrics: Arc<Metrics>,
+    state: AppState,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -122,8 +123,11 @@ pub fn metrics_app(
     >,
 > {
     App::new()
-        .app_data(web::Data::from(metrics))
+        .app_data(web::Data::from(state.metrics.clone()))
+        .app_data(web::Data::new(state))
         .service(get_resource(METRICS_PATH, metrics::metrics))
+        .service(get_resource(HEALTH_LIVE_PATH, health::live))
+        .service(get_resource(HEALTH_READY_PATH, health::ready))
         .default_service(web::to(fallback::not_found))
         .wrap(CatchPanic)
         .wrap(Observe::not_counting())

@@ -190,6 +190,13 @@ pub struct Settings {
     #[arg(long, env = "CCSTORE_MAX_BODY_BYTES", default_value_t = 65_536, global = true,
           value_parser = clap::value_parser!(u64).range(64..=16_777_216))]
     pub max_body_bytes: u64,
+    /// Milliseconds the server waits for a request body, once it has verified the token and the
+    /// body has not come with the head; a body that does not arrive in time is answered 408 and
+    /// its connection closed. A request without a valid token gets its 401 at once, without any
+    /// wait for its body.
+    #[arg(long, env = "CCSTORE_BODY_TIMEOUT_MS", default_value_t = 5_000, global = true,
+          value_parser = clap::value_parser!(u64).range(100..=600_000))]
+    pub body_timeout_ms: u64,
     /// Largest request head (request line and headers) in bytes; larger ones get 431. Heads
     /// over 128 KiB are refused by the HTTP codec before this check, with an empty 431.
     #[arg(long, env = "CCSTORE_MAX_HEADER_BYTES", default_value_t = 32_768, global = true,
@@ -204,6 +211,7 @@ impl Settings {
         Limits {
             max_body_bytes: bytes(self.max_body_bytes),
             max_header_bytes: bytes(self.max_header_bytes),
+            body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
         }
     }
 }

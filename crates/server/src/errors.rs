@@ -22,6 +22,11 @@ pub const STORE_RETRY_AFTER_SECONDS: u32 = 1;
 pub const BODY_NOT_AN_OBJECT: &str =
     "a JSON request body must be an object, such as {}; a form body or no body is accepted too";
 
+/// Why a request with `Upgrade: websocket` was refused: its body would run to the end of the
+/// connection.
+pub const UPGRADE_REFUSED: &str =
+    "ccstore does not upgrade connections; send the request without Upgrade: websocket";
+
 /// Everything the server can answer with besides success.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApiError {
@@ -36,6 +41,8 @@ pub enum ApiError {
     },
     /// A body sent as JSON that is not a JSON object (the request schemas are objects).
     BodyNotAnObject,
+    /// A token operation asked to upgrade the connection to WebSocket.
+    UpgradeRefused,
     /// Any other error status (a body too large or unreadable).
     Status(StatusCode),
     /// A handler panicked.
@@ -70,6 +77,7 @@ impl ApiError {
             Self::NotReady(reason) => (None, Some(reason.to_string())),
             Self::CorsRefused(refusal) => (None, Some(refusal.clone())),
             Self::BodyNotAnObject => (None, Some(BODY_NOT_AN_OBJECT.to_owned())),
+            Self::UpgradeRefused => (None, Some(UPGRADE_REFUSED.to_owned())),
             _ => (None, None),
         };
         ErrorModel {
@@ -127,7 +135,9 @@ impl ResponseError for ApiError {
             Self::Token(_) => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
-            Self::CorsRefused(_) | Self::BodyNotAnObject => StatusCode::BAD_REQUEST,
+            Self::CorsRefused(_) | Self::BodyNotAnObject | Self::UpgradeRefused => {
+                StatusCode::BAD_REQUEST
+            }
             Self::Status(status) => *status,
         }
     }

@@ -5,6 +5,7 @@
 pub mod app;
 pub mod config;
 pub mod cors;
+pub mod descriptors;
 pub mod docs;
 pub mod errors;
 mod handlers;

@@ -18,6 +18,7 @@ use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::config::{Settings, Switch};
+use crate::descriptors;
 use crate::keys_file::{self, KeysFileError};
 use crate::shutdown::{self, Plan, Signals};
 use crate::store::{RedisOptions, RedisStore, Store};
@@ -212,44 +213,23 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
         limits: settings.limits(),
         ..AppState::new(sessions(&settings, tokens)?)
     };
-    if let Store::Redis(store) = state.sessions.store() {
-        // What readiness will find (an evicting policy, a URL in the wrong mode), said once at
-        // start without holding it up: Redis may be down now and come up later.
-        let store = store.clone();
-        actix_web::rt::spawn(async move {
-            match store.check().await {
-                Ok(()) => {
-                    log::info!("session store: Redis ready (no evicting policy, or accepted)");
-                }
-                Err(reason) => log::warn!("session store: not ready: {reason}"),
-            }
-        });
-    }
-    log::info!(
-        "session store: {}; replay detection {:?}; session max {} s (0 = none)",
-        match state.sessions.store() {
-            Store::Redis(store) if store.is_cluster() => "Redis Cluster",
-            Store::Redis(_) => "Redis",
-            Store::Memory(_) => "in process (one instance only)",
-        },
-        settings.reuse_detection,
-        settings.session_max
-    );
+    announce_store(&settings, state.sessions.store());
     let workers = settings
         .workers
         .or_else(|| std::thread::available_parallelism().ok())
         .map_or(1, std::num::NonZeroUsize::get);
-    let metrics = state.metrics.clone();
+    let operations_state = state.clone();
     let readiness = state.readiness.clone();
     let options = AppOptions {
         metrics_route: settings.metrics_bind.is_none(),
         cors_origins: settings.cors_origins.clone().into(),
     };
+    let per_worker = descriptors::cap_connections(settings.max_connections, workers);
     let server = HttpServer::new(move || build_app_with(state.clone(), &options))
         .workers(workers)
         .client_request_timeout(Duration::from_millis(settings.client_request_timeout_ms))
         .keep_alive(Duration::from_secs(settings.keep_alive_secs))
-        .max_connections(usize::try_from(settings.max_connections).unwrap_or(usize::MAX))
+        .max_connections(per_worker)
         .shutdown_timeout(settings.shutdown_timeout_secs)
         .disable_signals()
         .bind(&settings.bind)
@@ -265,14 +245,19 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     }
     let mut servers = vec![(settings.bind.clone(), server.run())];
     if let Some(bind) = &settings.metrics_bind {
-        let metrics_server = HttpServer::new(move || metrics_app(metrics.clone()))
+        let metrics_server = HttpServer::new(move || metrics_app(operations_state.clone()))
             .workers(1)
+            .max_connections(descriptors::OPERATIONS_CONNECTIONS)
+            .client_request_timeout(Duration::from_millis(settings.client_request_timeout_ms))
+            .keep_alive(Duration::from_secs(settings.keep_alive_secs))
             .shutdown_timeout(settings.shutdown_timeout_secs)
             .disable_signals()
             .bind(bind)
             .map_err(|source| serve_error(bind, source))?;
         for address in metrics_server.addrs() {
-            log::info!("metrics listening on http://{address} (GET /metrics only)");
+            log::info!(
+                "metrics listening on http://{address} (GET /metrics, /health/live, /health/ready)"
+            );
         }
         servers.push((bind.clone(), metrics_server.run()));
     }
@@ -290,6 +275,33 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
         Either::Left((outcomes, _)) => outcomes.into_iter().collect(),
         Either::Right(((), _)) => Ok(()),
     }
+}
+
+/// Logs which session store serves and, for Redis, what readiness will find (an evicting policy,
+/// a URL in the wrong mode), said once at start without holding it up: Redis may be down now and
+/// come up later.
+fn announce_store(settings: &Settings, store: &Store) {
+    if let Store::Redis(store) = store {
+        let store = store.clone();
+        actix_web::rt::spawn(async move {
+            match store.check().await {
+                Ok(()) => {
+                    log::info!("session store: Redis ready (no evicting policy, or accepted)");
+                }
+                Err(reason) => log::warn!("session store: not ready: {reason}"),
+            }
+        });
+    }
+    log::info!(
+        "session store: {}; replay detection {:?}; session max {} s (0 = none)",
+        match store {
+            Store::Redis(store) if store.is_cluster() => "Redis Cluster",
+            Store::Redis(_) => "Redis",
+            Store::Memory(_) => "in process (one instance only)",
+        },
+        settings.reuse_detection,
+        settings.session_max
+    );
 }
 
 fn serve_error(bind: &str, source: io::Error) -> StartupError {

@@ -1,6 +1,15 @@
 //! The request body of the token operations: read (so the size limit holds and the connection
 //! stays usable), held to the documented schema when it is sent as JSON (an object, whatever its
 //! fields), and otherwise ignored, whatever clients send. Refusals are `ApiError`s like every other.
+//!
+//! No client without a valid token can make the server wait for a body. A body that came with
+//! the head (`{}` nearly always does: clients send a request in one write) is read at once. One
+//! that is not there yet is waited for only after the token has been verified, so a request
+//! without a valid token is answered 401 at once (actix-http then closes the connection if the
+//! body does not follow within its disconnect timeout, 1 s), and for at most
+//! [`Limits::body_timeout`], after which the answer is 408. A request with `Upgrade: websocket`
+//! has no framed body (actix reads it until the connection closes): it is refused, 400, without
+//! reading anything.
 
 use std::fmt;
 use std::future::Future;
@@ -10,9 +19,11 @@ use std::task::{Context, Poll};
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{CONTENT_LENGTH, CONTENT_TYPE};
+use actix_web::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, UPGRADE};
+use actix_web::rt::time::{Sleep, sleep};
 use actix_web::web::{Bytes, BytesMut, Data};
 use actix_web::{FromRequest, HttpRequest};
+use ccstore_core::bearer_token;
 use futures_util::Stream;
 use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
@@ -30,16 +41,21 @@ impl FromRequest for IgnoredBody {
     type Future = Drain;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = request
+        let limits = request
             .app_data::<Data<AppState>>()
-            .map_or(Limits::DEFAULT_BODY_BYTES, |state| {
-                state.limits.max_body_bytes
-            });
+            .map_or_else(Limits::default, |state| state.limits);
         let headers = request.headers();
+        if headers
+            .get(UPGRADE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|protocol| protocol.trim().eq_ignore_ascii_case("websocket"))
+        {
+            return Drain::Refused(Some(ApiError::UpgradeRefused));
+        }
         let declared = headers
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
-        if declared.is_some_and(|length| length > limit) {
+        if declared.is_some_and(|length| length > limits.max_body_bytes) {
             return Drain::Refused(Some(ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE)));
         }
         let is_json = headers
@@ -52,8 +68,13 @@ impl FromRequest for IgnoredBody {
         Drain::Reading {
             payload: payload.take(),
             read: 0,
-            limit,
+            limit: limits.max_body_bytes,
             json: is_json.then_some(ReceivedJson::Empty),
+            wait: Wait::Fresh {
+                request: request.clone(),
+                timeout: limits.body_timeout,
+                yielded: false,
+            },
         }
     }
 }
@@ -70,9 +91,85 @@ pub(crate) enum Drain {
         limit: usize,
         /// The body so far, when it is sent as JSON.
         json: Option<ReceivedJson>,
+        /// Whether, and until when, the body may be waited for.
+        wait: Wait,
     },
     /// Refused before reading; taken when answered.
     Refused(Option<ApiError>),
+}
+
+/// What stands between a body that is not there yet and the server waiting for it.
+pub(crate) enum Wait {
+    /// Nothing waited for yet.
+    Fresh {
+        /// The request, whose token is verified before any wait.
+        request: HttpRequest,
+        /// How long the body may then take.
+        timeout: std::time::Duration,
+        /// Whether the reader has yielded once, so that a body that came with the head, still
+        /// in the connection's read buffer when the handler is first polled, is read first.
+        yielded: bool,
+    },
+    /// The token is being verified.
+    Verifying {
+        /// The verification.
+        check: Pin<Box<dyn Future<Output = Result<(), ApiError>>>>,
+        /// How long the body may take once the token is known good.
+        timeout: std::time::Duration,
+    },
+    /// The token is good: the body may come until this deadline.
+    Deadline(Pin<Box<Sleep>>),
+}
+
+impl Wait {
+    /// Polled when the body is not there: `Ready(error)` when the request must be answered now
+    /// (its token is not valid, or its body is late), `Pending` while the body may still come.
+    fn poll_refusal(&mut self, cx: &mut Context<'_>) -> Poll<ApiError> {
+        loop {
+            match self {
+                Self::Fresh {
+                    request,
+                    timeout,
+                    yielded,
+                } => {
+                    if !*yielded {
+                        *yielded = true;
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
+                    }
+                    *self = Self::Verifying {
+                        check: Box::pin(verify(request.clone())),
+                        timeout: *timeout,
+                    };
+                }
+                Self::Verifying { check, timeout } => {
+                    match std::task::ready!(check.as_mut().poll(cx)) {
+                        Ok(()) => *self = Self::Deadline(Box::pin(sleep(*timeout))),
+                        Err(error) => return Poll::Ready(error),
+                    }
+                }
+                Self::Deadline(deadline) => {
+                    std::task::ready!(deadline.as_mut().poll(cx));
+                    return Poll::Ready(ApiError::Status(StatusCode::REQUEST_TIMEOUT));
+                }
+            }
+        }
+    }
+}
+
+/// Verifies the token of `request` (signature, claims, and that its session is not revoked),
+/// consuming nothing: the operation itself verifies it again once the body has come.
+async fn verify(request: HttpRequest) -> Result<(), ApiError> {
+    let Some(state) = request.app_data::<Data<AppState>>() else {
+        return Ok(());
+    };
+    let header = request
+        .headers()
+        .get(AUTHORIZATION)
+        .map(actix_web::http::header::HeaderValue::as_bytes);
+    let token = bearer_token(header)?;
+    state.sessions.verify(token).await?;
+    Ok(())
 }
 
 impl Future for Drain {
@@ -88,8 +185,15 @@ impl Future for Drain {
                 read,
                 limit,
                 json,
+                wait,
             } => loop {
-                match std::task::ready!(Pin::new(&mut *payload).poll_next(cx)) {
+                let next = match Pin::new(&mut *payload).poll_next(cx) {
+                    Poll::Ready(next) => next,
+                    Poll::Pending => {
+                        return wait.poll_refusal(cx).map(Err);
+                    }
+                };
+                match next {
                     None => {
                         let acceptable = json.as_ref().is_none_or(|body| {
                             let body = body.as_slice();

@@ -1,7 +1,8 @@
 //! Prometheus metrics: requests by route and status, refresh latency, rejected tokens by reason,
-//! revoked sessions, session-store failures. Every counter a request touches is resolved once and
-//! then costs one atomic add: no allocation and no lock per request.
+//! revoked sessions, session-store failures, log lines dropped. Every counter a request touches
+//! is resolved once and then costs one atomic add: no allocation and no lock per request.
 
+mod log_drops;
 mod store_failures;
 
 use std::sync::OnceLock;
@@ -107,6 +108,7 @@ impl Metrics {
             valid(registry.register(Box::new(family)));
         }
         valid(registry.register(Box::new(refresh_seconds.clone())));
+        valid(registry.register(Box::new(log_drops::LogDrops::default())));
         Self {
             registry,
             request_counters: (0..Route::ALL.len() * STATUS_SLOTS)

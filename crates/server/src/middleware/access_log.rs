@@ -99,10 +99,26 @@ fn loggable_path(path: &str) -> String {
     logged
 }
 
+/// What the access line says for a method ccstore does not serve: the method itself is the
+/// client's choice (any token of up to the head limit, a JWT included), so it is never logged.
+const OTHER_METHOD: &str = "OTHER";
+
+/// `method` as the access line names it: the methods ccstore serves as they are, any other as
+/// [`OTHER_METHOD`].
+fn logged_method(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::OPTIONS => "OPTIONS",
+        _ => OTHER_METHOD,
+    }
+}
+
 /// What a request's access line says before its answer is known.
 pub(crate) struct AccessLine {
     level: log::Level,
-    method: Method,
+    method: &'static str,
     path: LoggedPath,
 }
 
@@ -116,7 +132,7 @@ impl AccessLine {
         };
         log::log_enabled!(target: TARGET, level).then(|| Self {
             level,
-            method: request.method().clone(),
+            method: logged_method(request.method()),
             path: LoggedPath::new(request.path(), route),
         })
     }
@@ -124,7 +140,7 @@ impl AccessLine {
     /// Writes the line: `status` answered after `latency`, to the request `id`.
     pub(crate) fn write(self, status: StatusCode, latency: Duration, id: &RequestId) {
         let access = Access {
-            method: self.method.as_str(),
+            method: self.method,
             path: self.path.as_str(),
             status: status.as_u16(),
             micros: latency.as_micros(),
@@ -136,6 +152,31 @@ impl AccessLine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn methods_ccstore_serves_are_logged_as_sent_and_any_other_as_a_fixed_word() {
+        for served in ["GET", "HEAD", "POST", "OPTIONS"] {
+            assert_eq!(
+                logged_method(&Method::from_bytes(served.as_bytes()).unwrap()),
+                served
+            );
+        }
+        for other in [
+            "PUT",
+            "DELETE",
+            "PATCH",
+            "TRACE",
+            "CONNECT",
+            "get",
+            "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+        ] {
+            assert_eq!(
+                logged_method(&Method::from_bytes(other.as_bytes()).unwrap()),
+                OTHER_METHOD,
+                "{other}"
+            );
+        }
+    }
 
     #[test]
     fn route_paths_are_not_copied_short_paths_are_held_inline_and_long_ones_redacted() {

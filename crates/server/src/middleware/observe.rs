@@ -328,11 +328,22 @@ mod tests {
     }
 
     #[actix_rt::test]
-    async fn the_metrics_listener_labels_but_does_not_count_its_own_requests() {
-        let metrics = metrics();
-        let app = test::init_service(crate::app::metrics_app(metrics.clone())).await;
-        for id in ["scrape-1", "scrape-2"] {
-            let response = app.call(get(METRICS_PATH, id)).await.unwrap();
+    async fn the_operations_listener_serves_metrics_and_probes_and_does_not_count_them() {
+        let settings = <crate::config::Cli as clap::Parser>::try_parse_from(["ccstore-server"])
+            .unwrap()
+            .settings;
+        let keys = ccstore_core::KeySet::single(ccstore_core::HmacKey::new(&[7; 32]).unwrap());
+        let tokens = crate::startup::token_service(&settings, keys);
+        let state = crate::AppState::new(crate::startup::sessions(&settings, tokens).unwrap());
+        let metrics = state.metrics.clone();
+        let app = test::init_service(crate::app::metrics_app(state)).await;
+        for (path, id) in [
+            (METRICS_PATH, "scrape-1"),
+            (METRICS_PATH, "scrape-2"),
+            (HEALTH_LIVE_PATH, "probe-1"),
+            (crate::app::HEALTH_READY_PATH, "probe-2"),
+        ] {
+            let response = app.call(get(path, id)).await.unwrap();
             assert_eq!(response.status(), StatusCode::OK);
             assert_eq!(response.headers().get(HEADER).unwrap(), id);
         }

@@ -186,16 +186,21 @@ impl Answer {
     }
 }
 
+/// Spawns `command` as a test server: any free port, one worker, stderr piped to the test.
+pub(crate) fn spawn_server(command: &mut Command) -> Child {
+    command
+        .env("CCSTORE_BIND", "127.0.0.1:0")
+        .env("CCSTORE_WORKERS", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 impl Running {
     pub(crate) fn start(command: &mut Command) -> Self {
-        let mut child = command
-            .env("CCSTORE_BIND", "127.0.0.1:0")
-            .env("CCSTORE_WORKERS", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_server(command);
         let stderr = child.stderr.take().unwrap();
         let (sender, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -234,7 +239,7 @@ impl Running {
     }
 
     /// The `host:port` a log line containing `announcement` gives.
-    fn address_of(&mut self, announcement: &str) -> String {
+    pub(crate) fn address_of(&mut self, announcement: &str) -> String {
         let line = self.line_with(announcement);
         let rest = line.split("http://").nth(1).unwrap();
         rest.split_whitespace().next().unwrap().to_owned()

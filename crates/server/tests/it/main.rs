@@ -13,6 +13,7 @@ mod docs;
 mod documented_answers;
 mod errors;
 mod health;
+mod held;
 mod limits;
 mod live;
 mod log_hygiene;
