@@ -2,6 +2,8 @@
 //! token it receives, both spellings accepted whatever is configured, and a stolen token
 //! re-spelled in the other alphabet caught like the token itself.
 
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test;
 use base64::Engine;
@@ -17,6 +19,22 @@ use crate::support::{
     GRACE, ISSUER, KEY, NOW, access_token, assert_error_model, policy, post_with, send,
     shopper_claims, sign_with, state_with,
 };
+
+/// The application under `policy` with the in-process store, and the clock it reads.
+async fn app_with(
+    policy: TokenPolicy,
+) -> (
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+    ManualClock,
+) {
+    let clock = ManualClock::at(NOW);
+    let state = state_with(Store::Memory(MemoryStore::new(100)), policy, &clock);
+    (test::init_service(build_app(state)).await, clock)
+}
 
 const REFRESH: &str = "/ccstore/v1/refresh";
 const VERIFY: &str = "/ccstore/v1/verify";
@@ -47,13 +65,7 @@ fn sign_occ(claims: &Value) -> String {
 
 #[actix_rt::test]
 async fn claims_that_base64url_would_spell_with_dashes_are_readable_by_storefront_classic() {
-    let clock = ManualClock::at(NOW);
-    let app = test::init_service(build_app(state_with(
-        Store::Memory(MemoryStore::new(100)),
-        policy(),
-        &clock,
-    )))
-    .await;
+    let (app, _) = app_with(policy()).await;
     let mut claims = shopper_claims();
     claims["a"] = json!("a>b");
     claims["q"] = json!("why?");
@@ -95,16 +107,10 @@ async fn claims_that_base64url_would_spell_with_dashes_are_readable_by_storefron
 #[actix_rt::test]
 async fn both_spellings_are_accepted_and_answered_in_the_configured_one() {
     for encoding in [TokenEncoding::Occ, TokenEncoding::Jws] {
-        let clock = ManualClock::at(NOW);
-        let policy = TokenPolicy {
+        let (app, _) = app_with(TokenPolicy {
             encoding,
             ..policy()
-        };
-        let app = test::init_service(build_app(state_with(
-            Store::Memory(MemoryStore::new(100)),
-            policy,
-            &clock,
-        )))
+        })
         .await;
         let mut claims = shopper_claims();
         claims["url"] = json!("https://shop.example/p?id=1");
@@ -152,13 +158,7 @@ async fn a_stolen_token_respelled_in_the_other_alphabet_is_caught_as_a_replay() 
     let with_ids =
         json!({"sub": "1", "iss": ISSUER, "iat": NOW, "exp": NOW + 900, "sid": "s1", "jti": "j1"});
     for claims in [shopper_claims(), with_ids] {
-        let clock = ManualClock::at(NOW);
-        let app = test::init_service(build_app(state_with(
-            Store::Memory(MemoryStore::new(100)),
-            policy(),
-            &clock,
-        )))
-        .await;
+        let (app, clock) = app_with(policy()).await;
         let (stolen, respelled) = stolen_and_respelled(&claims);
         assert_ne!(stolen, respelled);
         let (status, body) = send(&app, post_with(VERIFY, &respelled)).await;
@@ -192,13 +192,7 @@ async fn a_stolen_token_respelled_in_the_other_alphabet_is_caught_as_a_replay() 
 
 #[actix_rt::test]
 async fn a_logout_ends_the_respelled_copy_too() {
-    let clock = ManualClock::at(NOW);
-    let app = test::init_service(build_app(state_with(
-        Store::Memory(MemoryStore::new(100)),
-        policy(),
-        &clock,
-    )))
-    .await;
+    let (app, _) = app_with(policy()).await;
     let (token, respelled) = stolen_and_respelled(&shopper_claims());
     let (status, body) = send(&app, post_with(LOGOUT, &token)).await;
     assert_eq!((status, body), (StatusCode::OK, json!({"result": true})));
