@@ -165,8 +165,13 @@ impl<S: SessionStore> Sessions<S> {
 /// elsewhere without them, its [`fingerprint`] (never the token itself: ids are stored). Neither
 /// depends on how the token is spelled, so a re-spelled copy is the same token to every rule.
 fn identities<'c>(claims: &'c Claims, token: &str) -> (Cow<'c, str>, Cow<'c, str>) {
-    let digest = || Cow::Owned(fingerprint(token));
-    let sid = claims.sid.as_deref().map_or_else(digest, Cow::Borrowed);
-    let token_id = claims.jti.as_deref().map_or_else(digest, Cow::Borrowed);
-    (sid, token_id)
+    match (claims.sid.as_deref(), claims.jti.as_deref()) {
+        (Some(sid), Some(jti)) => (Cow::Borrowed(sid), Cow::Borrowed(jti)),
+        // Digested once, whichever of the two it stands in for.
+        (sid, jti) => {
+            let digest = fingerprint(token);
+            let sid = sid.map_or_else(|| Cow::Owned(digest.clone()), Cow::Borrowed);
+            (sid, jti.map_or(Cow::Owned(digest), Cow::Borrowed))
+        }
+    }
 }
