@@ -2,39 +2,18 @@
 //! token it receives, both spellings accepted whatever is configured, and a stolen token
 //! re-spelled in the other alphabet caught like the token itself.
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
-use actix_web::test;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use ccstore_core::{ManualClock, MemoryStore, TokenEncoding, TokenPolicy};
-use ccstore_server::build_app;
-use ccstore_server::store::Store;
+use ccstore_core::{TokenEncoding, TokenPolicy};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
 
 use crate::support::{
-    GRACE, ISSUER, KEY, NOW, access_token, assert_error_model, policy, post_with, send,
-    shopper_claims, sign_with, state_with,
+    GRACE, ISSUER, KEY, NOW, access_token, app_with, assert_error_model, policy, post_with, send,
+    shopper_claims, sign_with,
 };
-
-/// The application under `policy` with the in-process store, and the clock it reads.
-async fn app_with(
-    policy: TokenPolicy,
-) -> (
-    impl Service<
-        actix_http::Request,
-        Response = ServiceResponse<impl MessageBody>,
-        Error = actix_web::Error,
-    >,
-    ManualClock,
-) {
-    let clock = ManualClock::at(NOW);
-    let state = state_with(Store::Memory(MemoryStore::new(100)), policy, &clock);
-    (test::init_service(build_app(state)).await, clock)
-}
 
 const REFRESH: &str = "/ccstore/v1/refresh";
 const VERIFY: &str = "/ccstore/v1/verify";

@@ -72,8 +72,23 @@ pub(crate) async fn app() -> (
     >,
     ManualClock,
 ) {
+    app_with(policy()).await
+}
+
+/// The application under `policy`, with the in-process store, and the clock it reads.
+pub(crate) async fn app_with(
+    policy: TokenPolicy,
+) -> (
+    impl Service<
+        actix_http::Request,
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+    >,
+    ManualClock,
+) {
     let clock = ManualClock::at(NOW);
-    (test::init_service(build_app(state(&clock))).await, clock)
+    let state = state_with(Store::Memory(MemoryStore::new(10_000)), policy, &clock);
+    (test::init_service(build_app(state)).await, clock)
 }
 
 /// A compact JWT with `header` and `claims`, HMAC-SHA256 signed with `key`, built by hand.
