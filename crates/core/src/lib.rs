@@ -1,31 +1,21 @@
-//! Token logic of ccstore, free of HTTP: parse a Bearer credential, verify an HS256 access token
-//! (in OCC's spelling or strict JWS) against the configured key, issuer and clock, issue its
-//! refreshed successor, mint new tokens, and hold sessions to their rules (logout, absolute
-//! lifetime, replay detection).
+//! Token and session logic of ccstore, free of HTTP: parse a Bearer credential, verify an HS256
+//! access token (in OCC's spelling or strict JWS) against the configured key, issuer and clock,
+//! issue its refreshed successor, mint new tokens (`token/`), and hold sessions to their rules
+//! (logout, absolute lifetime, replay detection) in memory or in Redis (`session/`).
 
-mod bearer;
-mod claims;
 mod clock;
-mod codec;
 mod error;
-mod key;
-mod keys;
-mod memory_store;
-mod service;
-mod session_record;
-mod sessions;
-mod store;
+mod session;
+mod token;
 
-pub use bearer::{MAX_TOKEN_BYTES, bearer_token};
-pub use claims::{Claims, SERVICE_CLAIMS};
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use codec::TokenEncoding;
 pub use error::{KeyError, TokenError};
-pub use key::{HmacKey, MIN_KEY_BYTES};
-pub use keys::{KeyRing, KeySet, MAX_KID_BYTES};
-pub use memory_store::MemoryStore;
-pub use service::{IssuedToken, TokenPolicy, TokenService};
-pub use sessions::{ReuseDetection, Sessions};
-pub use store::{
-    MAX_RECORD_SECONDS, MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreError,
+pub use session::{
+    MAX_RECORD_SECONDS, MAX_TRACKED, MemoryStore, RedisOptions, RedisStore, RefreshAttempt,
+    ReuseDetection, Rotation, SessionStore, Sessions, Store, StoreError, StoreFailures,
+    StoreUnready,
+};
+pub use token::{
+    Claims, HmacKey, IssuedToken, KeyRing, KeySet, MAX_KID_BYTES, MAX_TOKEN_BYTES, MIN_KEY_BYTES,
+    SERVICE_CLAIMS, TokenEncoding, TokenPolicy, TokenService, bearer_token,
 };

@@ -21,7 +21,6 @@ pub mod route;
 pub mod shutdown;
 pub mod startup;
 pub mod state;
-pub mod store;
 
 pub use app::{AppOptions, build_app, build_app_with, metrics_app};
 pub use state::AppState;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use thiserror::Error;
 
-use crate::store::{Store, StoreUnready};
+use ccstore_core::{Store, StoreUnready};
 
 /// Why the instance is not ready.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]

@@ -21,8 +21,8 @@ use crate::config::{Settings, Switch};
 use crate::descriptors;
 use crate::keys_file::{self, KeysFileError};
 use crate::shutdown::{self, Plan, Signals};
-use crate::store::{RedisOptions, RedisStore, Store};
 use crate::{AppOptions, AppState, build_app_with, metrics_app};
+use ccstore_core::{RedisOptions, RedisStore, Store};
 
 /// Why the server could not start or mint.
 #[derive(Debug, Error)]

@@ -9,7 +9,7 @@ use ccstore_core::Sessions;
 use crate::limits::Limits;
 use crate::metrics::Metrics;
 use crate::readiness::Readiness;
-use crate::store::Store;
+use ccstore_core::Store;
 
 /// Shared application state.
 #[derive(Debug, Clone)]

@@ -5,7 +5,7 @@
 mod log_drops;
 mod store_failures;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_web::http::StatusCode;
@@ -13,10 +13,9 @@ use prometheus::{
     Encoder, Histogram, HistogramOpts, IntCounter, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
-pub use self::store_failures::StoreFailures;
 use crate::errors::Rejection;
 use crate::route::Route;
-use crate::store::Store;
+use ccstore_core::Store;
 
 /// `Content-Type` of the Prometheus text exposition format.
 pub const CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
@@ -95,20 +94,16 @@ impl Metrics {
             &["cause"],
         ));
         let failures = match store {
-            Store::Redis(redis) => redis.failures().family(),
-            Store::Memory(_) => StoreFailures::default().family(),
+            Store::Redis(redis) => redis.failures(),
+            Store::Memory(_) => Arc::default(),
         };
         let registry = Registry::new();
-        for family in [
-            requests.clone(),
-            rejected.clone(),
-            revoked.clone(),
-            failures,
-        ] {
+        for family in [requests.clone(), rejected.clone(), revoked.clone()] {
             valid(registry.register(Box::new(family)));
         }
         valid(registry.register(Box::new(refresh_seconds.clone())));
         valid(registry.register(Box::new(log_drops::LogDrops::default())));
+        valid(registry.register(Box::new(store_failures::StoreFailureCounts::new(failures))));
         Self {
             registry,
             request_counters: (0..Route::ALL.len() * STATUS_SLOTS)

@@ -1,49 +1,55 @@
-//! Counters of session-store failures, `ccstore_store_errors_total{kind}`: held by the Redis store,
-//! which alone knows whether a call failed or ran out of time, and registered with the rest of
-//! the metrics when the application state is built.
+//! `ccstore_store_errors_total{kind}`: session-store calls that failed or ran out of time. The
+//! Redis store, which alone knows, counts them in plain atomics ([`StoreFailures`]); this
+//! collector reads them at each scrape, so the store does not depend on the metrics.
 
-use prometheus::{IntCounter, IntCounterVec, Opts};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use ccstore_core::StoreFailures;
+use prometheus::core::{Collector, Desc};
+use prometheus::proto::MetricFamily;
+use prometheus::{IntCounterVec, Opts};
 
 use super::valid;
 
-/// Failures of the session store, by kind.
-#[derive(Debug, Clone)]
-pub struct StoreFailures {
-    family: IntCounterVec,
-    errors: IntCounter,
-    timeouts: IntCounter,
+const NAME: &str = "ccstore_store_errors_total";
+const HELP: &str = "Session store calls that failed (kind=error) or ran out of time (kind=timeout); \
+                    each is answered 503.";
+
+/// The collector of a store's failure counts (all zero for the in-process store).
+#[derive(Debug)]
+pub(crate) struct StoreFailureCounts {
+    desc: Desc,
+    failures: Arc<StoreFailures>,
 }
 
-impl Default for StoreFailures {
-    fn default() -> Self {
-        let family = valid(IntCounterVec::new(
-            Opts::new(
-                "ccstore_store_errors_total",
-                "Session store calls that failed (kind=error) or ran out of time (kind=timeout); each is answered 503.",
-            ),
-            &["kind"],
-        ));
+impl StoreFailureCounts {
+    pub(crate) fn new(failures: Arc<StoreFailures>) -> Self {
         Self {
-            errors: family.with_label_values(&["error"]),
-            timeouts: family.with_label_values(&["timeout"]),
-            family,
+            desc: valid(Desc::new(
+                NAME.to_owned(),
+                HELP.to_owned(),
+                vec!["kind".to_owned()],
+                HashMap::new(),
+            )),
+            failures,
         }
     }
 }
 
-impl StoreFailures {
-    /// A call failed (refused connection, Redis error).
-    pub fn count_error(&self) {
-        self.errors.inc();
+impl Collector for StoreFailureCounts {
+    fn desc(&self) -> Vec<&Desc> {
+        vec![&self.desc]
     }
 
-    /// A call did not answer within the store timeout.
-    pub fn count_timeout(&self) {
-        self.timeouts.inc();
-    }
-
-    /// The counter family, to register.
-    pub(crate) fn family(&self) -> IntCounterVec {
-        self.family.clone()
+    fn collect(&self) -> Vec<MetricFamily> {
+        let family = valid(IntCounterVec::new(Opts::new(NAME, HELP), &["kind"]));
+        family
+            .with_label_values(&["error"])
+            .inc_by(self.failures.errors());
+        family
+            .with_label_values(&["timeout"])
+            .inc_by(self.failures.timeouts());
+        family.collect()
     }
 }

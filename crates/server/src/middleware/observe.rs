@@ -164,7 +164,7 @@ mod tests {
     use crate::errors::ApiError;
     use crate::middleware::catch_panic::CatchPanic;
     use crate::request_id::HEADER;
-    use crate::store::Store;
+    use ccstore_core::Store;
 
     /// A record logged in this test binary, with the request id current when it was.
     #[derive(Debug, Clone)]

@@ -5,9 +5,9 @@
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test;
 use actix_web::{body::MessageBody, http::StatusCode};
+use ccstore_core::Store;
 use ccstore_core::{ManualClock, MemoryStore};
 use ccstore_server::build_app;
-use ccstore_server::store::Store;
 use serde_json::{Value, json};
 
 use crate::support::{

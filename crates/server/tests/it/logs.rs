@@ -181,7 +181,7 @@ fn a_store_error_logged_while_handling_a_request_carries_its_request_id() {
     let records = parse_all(&lines);
     let store_error = records
         .iter()
-        .find(|record| record["target"] == "ccstore_server::store::redis")
+        .find(|record| record["target"] == "ccstore_core::session::redis")
         .unwrap_or_else(|| panic!("no store error in {lines:#?}"));
     assert_eq!(store_error["level"], "WARN");
     assert_eq!(store_error["request_id"], "store-down-1", "{store_error}");

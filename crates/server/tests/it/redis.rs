@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 use actix_web::http::StatusCode;
 use actix_web::test;
 use ccstore_core::{ManualClock, RefreshAttempt, Rotation, SessionStore};
+use ccstore_core::{RedisStore, Store};
 use ccstore_server::build_app;
-use ccstore_server::store::{RedisStore, Store};
 use futures_util::future::join_all;
 use serde_json::Value;
 

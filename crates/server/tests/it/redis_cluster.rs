@@ -6,8 +6,8 @@
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
+use ccstore_core::RedisStore;
 use ccstore_core::{ManualClock, RefreshAttempt, Rotation, SessionStore};
-use ccstore_server::store::RedisStore;
 use futures_util::future::join_all;
 use serde_json::Value;
 

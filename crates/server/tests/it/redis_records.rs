@@ -9,8 +9,8 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::test;
 use ccstore_core::ManualClock;
+use ccstore_core::{RedisOptions, RedisStore, Store};
 use ccstore_server::build_app;
-use ccstore_server::store::{RedisOptions, RedisStore, Store};
 use serde_json::{Value, json};
 
 use crate::redis::instance;

@@ -7,20 +7,24 @@ use std::path::{Path, PathBuf};
 const DOC: &str = include_str!("../../../../docs/security.md");
 
 /// The file and function a citation names: `verify::x` is an integration test
-/// (`tests/it/verify.rs`), `codec::tests::x` a unit test (`src/codec.rs`), `properties::` a whole
-/// file.
+/// (`tests/it/verify.rs`), `token::codec::tests::x` a unit test (`src/token/codec.rs`, or
+/// `src/token/codec/mod.rs`), `properties::` a whole file.
 fn cited(crate_dir: &Path, citation: &str) -> (PathBuf, Option<String>) {
     let parts: Vec<&str> = citation.split("::").collect();
     match parts.as_slice() {
-        [file, "tests", name] => (
-            crate_dir.join(format!("src/{file}.rs")),
-            Some((*name).to_owned()),
+        [file, name] if crate_dir.join(format!("tests/it/{file}.rs")).exists() => (
+            crate_dir.join(format!("tests/it/{file}.rs")),
+            (!name.is_empty()).then(|| (*name).to_owned()),
         ),
-        [file, name] => {
-            let test = crate_dir.join(format!("tests/it/{file}.rs"));
-            let unit = crate_dir.join(format!("src/{file}.rs"));
-            let path = if test.exists() { test } else { unit };
-            (path, (!name.is_empty()).then(|| (*name).to_owned()))
+        [module @ .., "tests", name] if !module.is_empty() => {
+            let module = module.join("/");
+            let file = crate_dir.join(format!("src/{module}.rs"));
+            let path = if file.exists() {
+                file
+            } else {
+                crate_dir.join(format!("src/{module}/mod.rs"))
+            };
+            (path, Some((*name).to_owned()))
         }
         _ => panic!("cannot read the citation `{citation}`"),
     }

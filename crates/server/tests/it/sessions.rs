@@ -186,9 +186,9 @@ async fn a_token_replayed_after_the_grace_window_revokes_its_session() {
 
 #[actix_rt::test]
 async fn with_reuse_detection_off_and_no_session_maximum_refresh_behaves_as_occ() {
+    use ccstore_core::Store;
     use ccstore_core::{ManualClock, MemoryStore, ReuseDetection, TokenPolicy};
     use ccstore_server::build_app;
-    use ccstore_server::store::Store;
 
     let clock = ManualClock::at(NOW);
     let policy = TokenPolicy {

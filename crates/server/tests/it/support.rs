@@ -9,11 +9,11 @@ use actix_web::http::StatusCode;
 use actix_web::test;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ccstore_core::Store;
 use ccstore_core::{
     HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenEncoding, TokenPolicy,
     TokenService,
 };
-use ccstore_server::store::Store;
 use ccstore_server::{AppState, build_app};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};

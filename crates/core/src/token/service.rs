@@ -6,8 +6,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::claims::{IncomingClaims, SERVICE_CLAIMS};
-use crate::codec;
+use super::claims::{IncomingClaims, SERVICE_CLAIMS};
+use super::codec;
 use crate::{Claims, Clock, KeyRing, TokenEncoding, TokenError};
 
 /// What the service accepts and issues.

@@ -16,8 +16,8 @@ use jsonwebtoken::Header;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use super::keys::{KeySet, NamedKey};
 use crate::TokenError;
-use crate::keys::{KeySet, NamedKey};
 
 /// Bytes of an HS256 signature.
 const SIGNATURE_BYTES: usize = 32;

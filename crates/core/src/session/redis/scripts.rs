@@ -1,5 +1,5 @@
 //! The Lua scripts that change a session's hash in Redis, each one atomic on one key (so on one
-//! cluster slot). They apply the rule of `ccstore_core`'s `session_record.rs`, field for field;
+//! cluster slot). They apply the rule of `record.rs`, field for field;
 //! keep the two in step.
 //!
 //! Fields of `ccstore:{<sid>}`: `revoked` (until when), `keep` (until when the record must live:

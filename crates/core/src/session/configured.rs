@@ -1,20 +1,16 @@
 //! Where session state lives: in this process by default, in Redis when several instances share
-//! it. One type so the rest of the server does not care which.
+//! it. One type so the server does not care which.
 //!
 //! Redis's futures are boxed: they are about ten times the in-process store's, and an enum's
 //! future is as large as its largest branch, so unboxed they would make every refresh future
 //! (copied whole through each middleware layer) a kilobyte larger, Redis or not. The box costs
 //! one allocation next to a network round trip.
 
-mod redis;
-mod redis_connection;
-mod redis_health;
-mod redis_scripts;
-
-use ccstore_core::{MemoryStore, RefreshAttempt, Rotation, SessionStore, StoreError};
 use thiserror::Error;
 
-pub use self::redis::{RedisOptions, RedisStore};
+use super::memory::MemoryStore;
+use super::redis::RedisStore;
+use super::store::{RefreshAttempt, Rotation, SessionStore, StoreError};
 
 /// Why the session store cannot serve requests as they need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]

@@ -51,7 +51,7 @@
 
 use smallvec::SmallVec;
 
-use crate::store::{MAX_TRACKED, RefreshAttempt, Rotation};
+use super::store::{MAX_TRACKED, RefreshAttempt, Rotation};
 
 /// Tokens that may be refreshed: inline while there is one (there is one but while tabs race).
 type Heads = SmallVec<[Head; 1]>;

@@ -3,24 +3,54 @@
 //! the one cluster slot the key's hash tag picks). Every call is bounded in time; an unreachable
 //! Redis is an error the rules fail closed on, and the connection reconnects by itself when
 //! Redis returns. A call that times out may still run on the server: the rules make that
-//! harmless (a retry of the same token is honoured, see `ccstore_core`'s `session_record.rs`).
+//! harmless (a retry of the same token is honoured, see `record.rs`).
 
 use std::cell::RefCell;
+mod connection;
+mod health;
+mod scripts;
+
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use actix_web::rt::time::timeout;
-use ccstore_core::{MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreError};
-use redis::{AsyncCommands, RedisResult, Script};
+use ::redis::{AsyncCommands, RedisResult, Script};
+use tokio::time::timeout;
 
+use self::connection::{Connection, Connector, Target};
+use self::scripts::{REVOKE, ROTATE};
 use super::StoreUnready;
-use super::redis_connection::{Connection, Connector, Target};
-use super::redis_health;
-use super::redis_scripts::{REVOKE, ROTATE};
-use crate::metrics::StoreFailures;
+use super::store::{MAX_TRACKED, RefreshAttempt, Rotation, SessionStore, StoreError};
+
+/// How many calls of a store failed, by kind: plain counters the server's metrics read, so the
+/// store does not depend on them.
+#[derive(Debug, Default)]
+pub struct StoreFailures {
+    errors: AtomicU64,
+    timeouts: AtomicU64,
+}
+
+impl StoreFailures {
+    /// Calls that failed (refused connection, Redis error).
+    pub fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
+    }
+
+    /// Calls that did not answer within the store timeout.
+    pub fn timeouts(&self) -> u64 {
+        self.timeouts.load(Ordering::Relaxed)
+    }
+
+    fn count_error(&self) {
+        self.errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count_timeout(&self) {
+        self.timeouts.fetch_add(1, Ordering::Relaxed);
+    }
+}
 
 /// How the Redis store is set up.
 #[derive(Debug, Clone, Default)]
@@ -51,7 +81,7 @@ pub struct RedisStore {
     deadline: Duration,
     rotate: Script,
     revoke: Script,
-    failures: StoreFailures,
+    failures: Arc<StoreFailures>,
 }
 
 impl fmt::Debug for RedisStore {
@@ -72,7 +102,7 @@ impl RedisStore {
         Self::with_options(url, deadline, RedisOptions::default())
     }
 
-    /// [`new`](Self::new) with `options`; `url` may name a cluster (see `redis_connection.rs`).
+    /// [`new`](Self::new) with `options`; `url` may name a cluster (see `connection.rs`).
     pub fn with_options(url: &str, deadline: Duration, options: RedisOptions) -> RedisResult<Self> {
         let target = Target::parse(url);
         Ok(Self {
@@ -83,13 +113,14 @@ impl RedisStore {
             deadline,
             rotate: Script::new(ROTATE),
             revoke: Script::new(REVOKE),
-            failures: StoreFailures::default(),
+            failures: Arc::default(),
         })
     }
 
-    /// The counters of this store's failed and timed-out calls.
-    pub fn failures(&self) -> &StoreFailures {
-        &self.failures
+    /// The counts of this store's failed and timed-out calls, shared with every clone (the
+    /// server reads them into its metrics at each scrape).
+    pub fn failures(&self) -> Arc<StoreFailures> {
+        Arc::clone(&self.failures)
     }
 
     /// This thread's connection, opened (lazily, on this thread's runtime) on first use.
@@ -147,11 +178,11 @@ impl RedisStore {
     /// accepted that risk.
     pub async fn check(&self) -> Result<(), StoreUnready> {
         let mut connection = self.connection().map_err(|_| StoreUnready::Unreachable)?;
-        let nodes = match timeout(self.deadline, redis_health::nodes(&mut connection)).await {
+        let nodes = match timeout(self.deadline, health::nodes(&mut connection)).await {
             Ok(nodes) => nodes?,
             Err(_) => return Err(StoreUnready::Unreachable),
         };
-        redis_health::judge(&nodes, self.cluster, self.accept_eviction)
+        health::judge(&nodes, self.cluster, self.accept_eviction)
     }
 }
 

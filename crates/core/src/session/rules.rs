@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use uuid::Uuid;
 
-use crate::codec::fingerprint;
-use crate::store::{MAX_RECORD_SECONDS, RefreshAttempt, Rotation, SessionStore, StoreError};
+use super::store::{MAX_RECORD_SECONDS, RefreshAttempt, Rotation, SessionStore, StoreError};
+use crate::token::fingerprint;
 use crate::{Claims, IssuedToken, TokenError, TokenService};
 
 /// Whether an already refreshed token may be refreshed again.

@@ -7,8 +7,8 @@
 use redis::Value;
 use redis::cluster_routing::{MultipleNodeRoutingInfo, ResponsePolicy, RoutingInfo};
 
-use super::StoreUnready;
-use super::redis_connection::Connection;
+use super::connection::Connection;
+use crate::session::StoreUnready;
 
 /// One node's `INFO` fields that matter here.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]

@@ -45,8 +45,8 @@ use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::session_record::Session;
-use crate::store::{RefreshAttempt, Rotation, SessionStore, StoreError};
+use super::record::Session;
+use super::store::{RefreshAttempt, Rotation, SessionStore, StoreError};
 
 /// Sessions a shard holds on average when the store is full: its table then has 4,096 buckets
 /// (hashbrown fills them to 7/8, 3,584 records), with room for six standard deviations of the
