@@ -32,7 +32,7 @@ pub(crate) struct Rendered {
 
 /// Every document as rendered from the current code.
 pub(crate) fn render() -> Rendered {
-    let spec_31 = ccstore_server::docs::rendered_openapi();
+    let spec_31 = ccstore_server::rendered_openapi();
     let parsed: Value = serde_json::from_str(&spec_31).expect("utoipa renders valid JSON");
     let parsed_30 = openapi30::to_openapi30(&parsed);
     Rendered {

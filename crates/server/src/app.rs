@@ -10,31 +10,26 @@ use utoipa_swagger_ui::{Config, Url};
 use std::sync::Arc;
 
 use crate::AppState;
-use crate::cors;
-use crate::handlers::{docs, fallback, health, logout, metrics, refresh, verify};
-use crate::middleware::catch_panic::CatchPanic;
-use crate::middleware::cors_refusals::CorsRefusals;
-use crate::middleware::header_limit::HeaderLimit;
-use crate::middleware::observe::Observe;
+use crate::api::{documents as docs, health, logout, refresh, verify};
+use crate::http::catch_panic::CatchPanic;
+use crate::http::cors;
+use crate::http::cors_refusals::CorsRefusals;
+use crate::http::fallback;
+use crate::http::header_limit::HeaderLimit;
+use crate::telemetry::metrics::endpoint as metrics;
+use crate::telemetry::observe::Observe;
 
-// The paths are named in `route`, which the metrics read too; re-exported here, where they are
-// registered.
-pub use crate::route::{
-    HEALTH_LIVE_PATH, HEALTH_READY_PATH, LOGOUT_PATH, METRICS_PATH, OPENAPI_30_PATH,
-    OPENAPI_31_PATH, OPENAPI_AWS_PATH, REFRESH_PATH, VERIFY_PATH,
+use crate::routes::{
+    GET_ALLOW, HEALTH_LIVE_PATH, HEALTH_READY_PATH, LOGOUT_PATH, METRICS_PATH, OPENAPI_30_PATH,
+    OPENAPI_31_PATH, OPENAPI_AWS_PATH, POST_ALLOW, REFRESH_PATH, VERIFY_PATH,
 };
-
-/// What a resource of a POST operation answers, for `Allow` (RFC 9110 §10.2.1).
-pub const POST_ALLOW: &str = "POST, OPTIONS";
-/// What a resource of a GET operation answers, for `Allow`: HEAD goes with GET (RFC 9110 §9.3.2).
-pub const GET_ALLOW: &str = "GET, HEAD, OPTIONS";
 
 /// How the application is put together beyond its state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AppOptions {
     /// Whether `/metrics` is served here; `false` when a separate metrics listener serves it.
     pub metrics_route: bool,
-    /// The exact origins browsers may call from (checked by [`crate::cors::check_origins`]);
+    /// The exact origins browsers may call from (checked by [`crate::http::cors::check_origins`]);
     /// none turns CORS off.
     pub cors_origins: Arc<[String]>,
 }
@@ -111,7 +106,7 @@ pub fn build_app_with(
 /// the two health probes, which keep being answered there when the main listener is at its
 /// connection cap. Its requests get ids and access lines, but are not counted in the metrics they
 /// read.
-pub fn metrics_app(
+pub(crate) fn metrics_app(
     state: AppState,
 ) -> App<
     impl ServiceFactory<

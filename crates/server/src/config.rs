@@ -8,10 +8,10 @@ use ccstore_core::{SERVICE_CLAIMS, TokenEncoding};
 use clap::{Args, Parser, Subcommand};
 use secrecy::SecretString;
 
-use crate::limits::Limits;
+use crate::http::limits::Limits;
 use serde_json::Value;
 
-use crate::log_line::LogFormat;
+use crate::telemetry::log_line::LogFormat;
 
 /// ccstore: a drop-in server for Oracle Commerce Cloud's token refresh, `POST /ccstore/v1/refresh`.
 #[derive(Debug, Parser)]

@@ -91,7 +91,7 @@ struct KeyEntry {
 }
 
 /// The key set described by the file at `path`.
-pub fn read(path: &Path) -> Result<KeySet, KeysFileError> {
+pub(crate) fn read(path: &Path) -> Result<KeySet, KeysFileError> {
     let text = std::fs::read(path).map_err(|source| KeysFileError::Read {
         path: path.to_owned(),
         source,
@@ -134,7 +134,7 @@ pub fn read(path: &Path) -> Result<KeySet, KeysFileError> {
 /// Rereads the key file into `ring` on every SIGHUP, for the life of the server. A file that
 /// cannot be used is logged and the keys in force stay; requests in flight are never touched.
 /// Without a key file SIGHUP is logged and ignored, rather than ending the process.
-pub fn reload_on_sighup(path: Option<PathBuf>, ring: KeyRing) -> io::Result<()> {
+pub(crate) fn reload_on_sighup(path: Option<PathBuf>, ring: KeyRing) -> io::Result<()> {
     use actix_rt::signal::unix::{SignalKind, signal};
     let mut hangups = signal(SignalKind::hangup())?;
     actix_rt::spawn(async move {
@@ -161,7 +161,7 @@ fn reload(path: &Path, ring: &KeyRing) {
 }
 
 /// The ids of a key set, for the log: `3 keys, active "2026-11"`.
-pub fn describe(keys: &KeySet) -> String {
+pub(crate) fn describe(keys: &KeySet) -> String {
     format!(
         "{} key{}, active {:?}",
         keys.count(),

@@ -1,26 +1,23 @@
 //! ccstore's HTTP server: the actix-web application serving Oracle Commerce Cloud's
-//! `POST /ccstore/v1/refresh` and its siblings, its configuration, the session stores, and the one
-//! place errors become HTTP answers.
+//! `POST /ccstore/v1/refresh` and its siblings, its configuration, and the one place errors
+//! become HTTP answers. The token and session rules, and both session stores, are in
+//! `ccstore-core`.
 
-pub mod app;
+mod api;
+mod app;
 pub mod config;
-pub mod cors;
-pub mod descriptors;
-pub mod docs;
-pub mod errors;
-mod handlers;
-pub mod keys_file;
-pub mod limits;
-pub mod log_line;
-pub mod logging;
-pub mod metrics;
-mod middleware;
-pub mod readiness;
-pub mod request_id;
-pub mod route;
-pub mod shutdown;
+mod error;
+mod http;
+mod keys_file;
+mod readiness;
+mod routes;
+mod shutdown;
 pub mod startup;
-pub mod state;
+mod state;
+mod telemetry;
 
-pub use app::{AppOptions, build_app, build_app_with, metrics_app};
+pub use api::rendered_openapi;
+pub use app::{AppOptions, build_app, build_app_with};
+pub use http::limits::Limits;
 pub use state::AppState;
+pub use telemetry::logging;

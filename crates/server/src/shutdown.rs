@@ -16,14 +16,14 @@ use crate::readiness::Readiness;
 
 /// The shutdown signals, listened to from start-up on (so none is missed).
 #[derive(Debug)]
-pub struct Signals {
+pub(crate) struct Signals {
     terminate: Signal,
     interrupt: Signal,
 }
 
 impl Signals {
     /// Takes over SIGTERM and SIGINT; must be called inside the runtime.
-    pub fn install() -> io::Result<Self> {
+    pub(crate) fn install() -> io::Result<Self> {
         Ok(Self {
             terminate: signal(SignalKind::terminate())?,
             interrupt: signal(SignalKind::interrupt())?,
@@ -43,7 +43,7 @@ impl Signals {
 
 /// How the instance shuts down.
 #[derive(Debug, Clone, Copy)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// Between readiness turning false and the listeners closing.
     pub delay: Duration,
     /// Longest the requests in flight get to finish (set on the servers; here for the log).
@@ -52,7 +52,7 @@ pub struct Plan {
 
 /// Waits for a signal, then shuts `servers` down as `plan` says. Completes only when a second
 /// signal demands an immediate stop; after a graceful stop the servers complete first.
-pub async fn on_signal(
+pub(crate) async fn on_signal(
     mut signals: Signals,
     readiness: Arc<Readiness>,
     plan: Plan,

@@ -17,11 +17,12 @@ use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use crate::app::metrics_app;
 use crate::config::{Settings, Switch};
-use crate::descriptors;
+use crate::http::descriptors;
 use crate::keys_file::{self, KeysFileError};
 use crate::shutdown::{self, Plan, Signals};
-use crate::{AppOptions, AppState, build_app_with, metrics_app};
+use crate::{AppOptions, AppState, build_app_with};
 use ccstore_core::{RedisOptions, RedisStore, Store};
 
 /// Why the server could not start or mint.
@@ -192,7 +193,7 @@ pub fn mint(
 /// Serves until SIGTERM or SIGINT, then shuts down gracefully (see [`shutdown`]); rereads the
 /// key file on SIGHUP.
 pub async fn serve(settings: Settings) -> Result<(), StartupError> {
-    crate::cors::check_origins(&settings.cors_origins).map_err(StartupError::CorsOrigin)?;
+    crate::http::cors::check_origins(&settings.cors_origins).map_err(StartupError::CorsOrigin)?;
     let keys = SigningKeys::load(&settings)?;
     let development = matches!(keys, SigningKeys::Development(_));
     let (SigningKeys::Configured(keys) | SigningKeys::Development(keys)) = keys;

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use ccstore_core::Sessions;
 
-use crate::limits::Limits;
-use crate::metrics::Metrics;
+use crate::http::limits::Limits;
 use crate::readiness::Readiness;
+use crate::telemetry::metrics::Metrics;
 use ccstore_core::Store;
 
 /// Shared application state.

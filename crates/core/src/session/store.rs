@@ -3,7 +3,7 @@
 //! their successor being used yet. State grows with sessions, not with refreshes, and each record
 //! lives until the latest `exp` ever seen in its session (capped by the session's lifetime), so
 //! that neither a logout nor replay detection lapses while any token of the session still works.
-//! The rules themselves, the same for every store, are argued in `session_record.rs`.
+//! The rules themselves, the same for every store, are argued in `record.rs`.
 
 use std::future::Future;
 

@@ -8,7 +8,7 @@ use std::time::Duration;
 use actix_web::http::StatusCode;
 use actix_web::test as actix_test;
 use ccstore_core::ManualClock;
-use ccstore_server::limits::Limits;
+use ccstore_server::Limits;
 use ccstore_server::{AppState, build_app};
 use serde_json::Value;
 

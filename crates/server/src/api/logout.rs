@@ -1,0 +1,40 @@
+//! `POST /ccstore/v1/logout`: end the presented token's whole session, on every instance.
+
+use actix_web::web;
+use ccstore_model::{LogoutRequest, LogoutResponse};
+
+use crate::AppState;
+use crate::api::bearer::BearerToken;
+use crate::api::responses::NoStoreJson;
+use crate::error::ApiError;
+use crate::error::ErrorResponses;
+use crate::http::body::IgnoredBody;
+use crate::telemetry::metrics::Revocation;
+
+/// Logout
+///
+/// End the session of the presented access token: every token descended from the same login is
+/// refused from then on, on every instance.
+#[utoipa::path(
+    post,
+    path = "/ccstore/v1/logout",
+    operation_id = "logout",
+    tag = "Authentication",
+    // Its media types, description and optionality: `docs::request_bodies`, for all three.
+    request_body = Option<LogoutRequest>,
+    responses(
+        (status = 200, description = "The session has ended.", body = LogoutResponse,
+         example = json!({"result": true})),
+        ErrorResponses,
+    ),
+    security(("bearerAuth" = [])),
+)]
+pub(crate) async fn logout(
+    state: web::Data<AppState>,
+    token: BearerToken,
+    _body: IgnoredBody,
+) -> Result<NoStoreJson<LogoutResponse>, ApiError> {
+    state.sessions.logout(&token.0).await?;
+    state.metrics.count_revocation(Revocation::Logout);
+    Ok(NoStoreJson(LogoutResponse { result: true }))
+}

@@ -1,0 +1,44 @@
+//! `POST /ccstore/v1/refresh`: the presented token in, its successor (same session) out.
+
+use actix_web::web;
+use ccstore_model::{RefreshRequest, RefreshResponse};
+
+use crate::AppState;
+use crate::api::bearer::BearerToken;
+use crate::api::responses::NoStoreJson;
+use crate::error::ApiError;
+use crate::error::ErrorResponses;
+use crate::http::body::IgnoredBody;
+
+/// Refresh
+///
+/// Refresh an oauth token.
+#[utoipa::path(
+    post,
+    path = "/ccstore/v1/refresh",
+    operation_id = "refresh",
+    tag = "Authentication",
+    // Its media types, description and optionality: `docs::request_bodies`, for all three.
+    request_body = Option<RefreshRequest>,
+    responses(
+        (status = 200, description = "Following model is returned when operation succeeds.", body = RefreshResponse,
+         example = json!({
+             "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE0MTQxNDk5NTYsInN1YiI6IjExMDU1OCIsImlzcyI6InN0b3JlZnJvbnRVSSIsImlhdCI6MTQxNDE0OTAyNn0=.B9qM0/VKpCNKvjCmOnUPv4RS7mkIDgKcP8RJPaVQGYU=",
+             "token_type": "bearer",
+             "expires_in": 930
+         })),
+        ErrorResponses,
+    ),
+    security(("bearerAuth" = [])),
+)]
+pub(crate) async fn refresh(
+    state: web::Data<AppState>,
+    token: BearerToken,
+    _body: IgnoredBody,
+) -> Result<NoStoreJson<RefreshResponse>, ApiError> {
+    let issued = state.sessions.refresh(&token.0).await?;
+    Ok(NoStoreJson(RefreshResponse::bearer(
+        issued.token,
+        issued.expires_in,
+    )))
+}

@@ -1,0 +1,39 @@
+//! `POST /ccstore/v1/verify`: is this token valid and its session alive? Issues nothing, consumes
+//! nothing.
+
+use actix_web::web;
+use ccstore_model::{VerifyRequest, VerifyResponse};
+
+use crate::AppState;
+use crate::api::bearer::BearerToken;
+use crate::api::responses::NoStoreJson;
+use crate::error::ApiError;
+use crate::error::ErrorResponses;
+use crate::http::body::IgnoredBody;
+
+/// Verify
+///
+/// Tell whether the presented access token is valid and its session alive, without issuing or
+/// consuming anything.
+#[utoipa::path(
+    post,
+    path = "/ccstore/v1/verify",
+    operation_id = "verify",
+    tag = "Authentication",
+    // Its media types, description and optionality: `docs::request_bodies`, for all three.
+    request_body = Option<VerifyRequest>,
+    responses(
+        (status = 200, description = "The token is valid and its session alive.", body = VerifyResponse,
+         example = json!({"success": true})),
+        ErrorResponses,
+    ),
+    security(("bearerAuth" = [])),
+)]
+pub(crate) async fn verify(
+    state: web::Data<AppState>,
+    token: BearerToken,
+    _body: IgnoredBody,
+) -> Result<NoStoreJson<VerifyResponse>, ApiError> {
+    state.sessions.verify(&token.0).await?;
+    Ok(NoStoreJson(VerifyResponse { success: true }))
+}

@@ -1,0 +1,66 @@
+//! The error answers the operations document, as response types the handlers' `utoipa::path`
+//! attributes list. No example is written here: [`super::examples`] makes each one from the
+//! server's own error mapping, so that it shows what the server really sends.
+
+use ccstore_model::ErrorModel;
+use utoipa::IntoResponses;
+
+/// The error answers every token operation (refresh, verify, logout) shares, all `errorModel`.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "only read by the OpenAPI derive")]
+pub(crate) enum ErrorResponses {
+    /// The body was sent as JSON but is not a JSON object.
+    #[response(
+        status = 400,
+        description = "The body was sent as JSON (`Content-Type: application/json`) but is not a JSON object; send `{}`, a form body, or no body."
+    )]
+    BodyNotAnObject(ErrorModel),
+    /// The token was refused.
+    #[response(
+        status = 401,
+        description = "The token is missing, malformed, forged, expired, from another issuer, or its session has ended.",
+        headers(("WWW-Authenticate" = String, description = "The RFC 6750 Bearer challenge; `error=\"invalid_token\"` when a token was sent."))
+    )]
+    Unauthenticated(ErrorModel),
+    /// The body is over the size limit.
+    #[response(
+        status = 413,
+        description = "The body is larger than the server's limit (`CCSTORE_MAX_BODY_BYTES`, 64 KiB by default)."
+    )]
+    BodyTooLarge(ErrorModel),
+    /// The session store could not be reached.
+    #[response(
+        status = 503,
+        description = "The session store is unreachable; retry after `Retry-After` seconds.",
+        headers(("Retry-After" = u32, description = "Seconds to wait before retrying."))
+    )]
+    StoreUnavailable(ErrorModel),
+    /// Anything else, such as an internal error.
+    #[response(status = "default", description = "The error response")]
+    Other(ErrorModel),
+}
+
+/// The 405 of the probes, which answer GET, HEAD and OPTIONS.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "only read by the OpenAPI derive")]
+pub(crate) enum ProbeMethodNotAllowed {
+    /// Another method.
+    #[response(
+        status = 405,
+        description = "Another method than GET, HEAD or OPTIONS."
+    )]
+    MethodNotAllowed(ErrorModel),
+}
+
+/// The 503 of the readiness probe.
+#[derive(IntoResponses)]
+#[allow(dead_code, reason = "only read by the OpenAPI derive")]
+pub(crate) enum NotReadyResponse {
+    /// The instance cannot take traffic now.
+    #[response(
+        status = 503,
+        description = "The instance is shutting down or cannot reach the session store; `devMessage` says which.",
+        headers(("Retry-After" = u32, description = "Seconds to wait before asking again."))
+    )]
+    NotReady(ErrorModel),
+}
