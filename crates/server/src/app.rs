@@ -21,7 +21,8 @@ use crate::telemetry::observe::Observe;
 
 use crate::routes::{
     GET_ALLOW, HEALTH_LIVE_PATH, HEALTH_READY_PATH, LOGOUT_PATH, METRICS_PATH, OPENAPI_30_PATH,
-    OPENAPI_31_PATH, OPENAPI_AWS_PATH, POST_ALLOW, REFRESH_PATH, VERIFY_PATH,
+    OPENAPI_31_PATH, OPENAPI_AWS_PATH, POST_ALLOW, REFRESH_PATH, SWAGGER_UI_PATTERN,
+    SWAGGER_UI_PREFIX, SWAGGER_UI_REDIRECT, VERIFY_PATH,
 };
 
 /// How the application is put together beyond its state.
@@ -86,9 +87,9 @@ pub fn build_app_with(
         .service(get_resource(OPENAPI_AWS_PATH, docs::openapi_aws))
         .service(get_resource(HEALTH_LIVE_PATH, health::live))
         .service(get_resource(HEALTH_READY_PATH, health::ready))
-        .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .service(web::redirect(SWAGGER_UI_REDIRECT, SWAGGER_UI_PREFIX))
         .service(
-            get_resource("/swagger-ui/{file:.*}", docs::swagger_ui)
+            get_resource(SWAGGER_UI_PATTERN, docs::swagger_ui)
                 .app_data(web::Data::new(swagger_ui_config())),
         );
     if options.metrics_route {

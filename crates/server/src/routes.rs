@@ -23,10 +23,23 @@ pub(crate) const HEALTH_READY_PATH: &str = "/health/ready";
 /// Path of the Prometheus metrics.
 pub(crate) const METRICS_PATH: &str = "/metrics";
 
-/// Where Swagger UI's files are served (`/swagger-ui/{file:.*}`).
-const SWAGGER_UI_PREFIX: &str = "/swagger-ui/";
+/// Where Swagger UI's files are served.
+pub(crate) const SWAGGER_UI_PREFIX: &str = "/swagger-ui/";
+/// The pattern actix routes Swagger UI's files by.
+pub(crate) const SWAGGER_UI_PATTERN: &str = "/swagger-ui/{file:.*}";
 /// The address that redirects to Swagger UI.
-const SWAGGER_UI_REDIRECT: &str = "/swagger-ui";
+pub(crate) const SWAGGER_UI_REDIRECT: &str = "/swagger-ui";
+
+/// Operation id of refresh in the OpenAPI document (the documented one).
+pub(crate) const REFRESH_OPERATION: &str = "refresh";
+/// Operation id of verify.
+pub(crate) const VERIFY_OPERATION: &str = "verify";
+/// Operation id of logout.
+pub(crate) const LOGOUT_OPERATION: &str = "logout";
+/// Operation id of the liveness probe.
+pub(crate) const LIVE_OPERATION: &str = "live";
+/// Operation id of the readiness probe.
+pub(crate) const READY_OPERATION: &str = "ready";
 
 /// What a resource of a POST operation answers, for `Allow` (RFC 9110 §10.2.1).
 pub(crate) const POST_ALLOW: &str = "POST, OPTIONS";

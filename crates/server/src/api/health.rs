@@ -8,6 +8,7 @@ use crate::AppState;
 use crate::api::responses::NoStoreJson;
 use crate::error::ApiError;
 use crate::error::{NotReadyResponse, ProbeMethodNotAllowed};
+use crate::routes::{HEALTH_LIVE_PATH, HEALTH_READY_PATH, LIVE_OPERATION, READY_OPERATION};
 
 /// Liveness
 ///
@@ -15,8 +16,8 @@ use crate::error::{NotReadyResponse, ProbeMethodNotAllowed};
 /// instance only when it is truly stuck.
 #[utoipa::path(
     get,
-    path = "/health/live",
-    operation_id = "live",
+    path = HEALTH_LIVE_PATH,
+    operation_id = LIVE_OPERATION,
     tag = "Operations",
     responses(
         (status = 200, description = "The process serves.", body = HealthStatus,
@@ -37,8 +38,8 @@ pub(crate) async fn live() -> NoStoreJson<HealthStatus> {
 /// store always can).
 #[utoipa::path(
     get,
-    path = "/health/ready",
-    operation_id = "ready",
+    path = HEALTH_READY_PATH,
+    operation_id = READY_OPERATION,
     tag = "Operations",
     responses(
         (status = 200, description = "The instance takes traffic.", body = HealthStatus,

@@ -9,6 +9,7 @@ use crate::api::responses::NoStoreJson;
 use crate::error::ApiError;
 use crate::error::ErrorResponses;
 use crate::http::body::IgnoredBody;
+use crate::routes::{LOGOUT_OPERATION, LOGOUT_PATH};
 use crate::telemetry::metrics::Revocation;
 
 /// Logout
@@ -17,8 +18,8 @@ use crate::telemetry::metrics::Revocation;
 /// refused from then on, on every instance.
 #[utoipa::path(
     post,
-    path = "/ccstore/v1/logout",
-    operation_id = "logout",
+    path = LOGOUT_PATH,
+    operation_id = LOGOUT_OPERATION,
     tag = "Authentication",
     // Its media types, description and optionality: `docs::request_bodies`, for all three.
     request_body = Option<LogoutRequest>,

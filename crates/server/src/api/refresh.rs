@@ -9,14 +9,15 @@ use crate::api::responses::NoStoreJson;
 use crate::error::ApiError;
 use crate::error::ErrorResponses;
 use crate::http::body::IgnoredBody;
+use crate::routes::{REFRESH_OPERATION, REFRESH_PATH};
 
 /// Refresh
 ///
 /// Refresh an oauth token.
 #[utoipa::path(
     post,
-    path = "/ccstore/v1/refresh",
-    operation_id = "refresh",
+    path = REFRESH_PATH,
+    operation_id = REFRESH_OPERATION,
     tag = "Authentication",
     // Its media types, description and optionality: `docs::request_bodies`, for all three.
     request_body = Option<RefreshRequest>,

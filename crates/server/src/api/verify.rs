@@ -10,6 +10,7 @@ use crate::api::responses::NoStoreJson;
 use crate::error::ApiError;
 use crate::error::ErrorResponses;
 use crate::http::body::IgnoredBody;
+use crate::routes::{VERIFY_OPERATION, VERIFY_PATH};
 
 /// Verify
 ///
@@ -17,8 +18,8 @@ use crate::http::body::IgnoredBody;
 /// consuming anything.
 #[utoipa::path(
     post,
-    path = "/ccstore/v1/verify",
-    operation_id = "verify",
+    path = VERIFY_PATH,
+    operation_id = VERIFY_OPERATION,
     tag = "Authentication",
     // Its media types, description and optionality: `docs::request_bodies`, for all three.
     request_body = Option<VerifyRequest>,

@@ -12,7 +12,7 @@ use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::error::ApiError;
 use crate::readiness::NotReady;
-use crate::routes::GET_ALLOW;
+use crate::routes::{GET_ALLOW, READY_OPERATION};
 
 /// The failure a documented error answer of operation `operation_id` stands for, by its status
 /// key; `None` for a success or a status without a documented example.
@@ -22,7 +22,7 @@ pub(crate) fn documented_failure(operation_id: &str, status: &str) -> Option<Api
         "401" => ApiError::Token(TokenError::Expired),
         "405" => ApiError::MethodNotAllowed { allow: GET_ALLOW },
         "413" => ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE),
-        "503" if operation_id == "ready" => ApiError::NotReady(NotReady::ShuttingDown),
+        "503" if operation_id == READY_OPERATION => ApiError::NotReady(NotReady::ShuttingDown),
         "503" => ApiError::Token(TokenError::StoreUnavailable),
         // What no other status documents: an internal error.
         "default" => ApiError::Panic,

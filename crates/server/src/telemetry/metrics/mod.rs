@@ -22,9 +22,24 @@ use ccstore_core::Store;
 /// `Content-Type` of the Prometheus text exposition format.
 pub(crate) const CONTENT_TYPE: &str = prometheus::TEXT_FORMAT;
 
-/// Statuses 100 to 599 have a counter slot per route; any other (actix allows up to 999) is
-/// looked up in the family each time.
-const STATUS_SLOTS: usize = 500;
+/// The statuses ccstore answers with (its successes, actix's redirect and the one error
+/// mapping's statuses): each has a counter slot per route, resolved at its first use. Any other
+/// status is looked up in the family each time.
+const ANSWERED: [StatusCode; 13] = [
+    StatusCode::OK,
+    StatusCode::NO_CONTENT,
+    StatusCode::TEMPORARY_REDIRECT,
+    StatusCode::PERMANENT_REDIRECT,
+    StatusCode::BAD_REQUEST,
+    StatusCode::UNAUTHORIZED,
+    StatusCode::NOT_FOUND,
+    StatusCode::METHOD_NOT_ALLOWED,
+    StatusCode::REQUEST_TIMEOUT,
+    StatusCode::PAYLOAD_TOO_LARGE,
+    StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+    StatusCode::INTERNAL_SERVER_ERROR,
+    StatusCode::SERVICE_UNAVAILABLE,
+];
 
 /// Bucket bounds of the refresh latency histogram, in seconds: 100 µs (a refresh in process) to
 /// the 500 ms store timeout and beyond.
@@ -39,6 +54,16 @@ pub enum Revocation {
     Logout,
     /// A refreshed token replayed after the grace window.
     Replay,
+}
+
+impl Revocation {
+    /// The `cause` label.
+    pub(crate) fn label(self) -> &'static str {
+        match self {
+            Self::Logout => "logout",
+            Self::Replay => "replay",
+        }
+    }
 }
 
 /// The service's metrics, shared by every worker.
@@ -108,7 +133,7 @@ impl Metrics {
         valid(registry.register(Box::new(store_failures::StoreFailureCounts::new(failures))));
         Self {
             registry,
-            request_counters: (0..Route::ALL.len() * STATUS_SLOTS)
+            request_counters: (0..Route::ALL.len() * ANSWERED.len())
                 .map(|_| OnceLock::new())
                 .collect(),
             requests,
@@ -117,15 +142,17 @@ impl Metrics {
                 .iter()
                 .map(|reason| rejected.with_label_values(&[reason.label()]))
                 .collect(),
-            logouts: revoked.with_label_values(&["logout"]),
-            replays: revoked.with_label_values(&["replay"]),
+            logouts: revoked.with_label_values(&[Revocation::Logout.label()]),
+            replays: revoked.with_label_values(&[Revocation::Replay.label()]),
         }
     }
 
     /// One request to `route` answered with `status`.
     pub fn count_request(&self, route: Route, status: StatusCode) {
-        let offset = usize::from(status.as_u16()).saturating_sub(100);
-        let slot = (offset < STATUS_SLOTS).then(|| route.index() * STATUS_SLOTS + offset);
+        let slot = ANSWERED
+            .iter()
+            .position(|answered| *answered == status)
+            .map(|offset| route.index() * ANSWERED.len() + offset);
         match slot.and_then(|slot| self.request_counters.get(slot)) {
             Some(counter) => counter
                 .get_or_init(|| self.requests_for(route, status))
