@@ -5,12 +5,12 @@
 //! Debian's package itself (as root, with apt-get) so the README's test command passes; where
 //! that is not possible it fails and says how to install it. It never skips.
 
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{OnceLock, mpsc};
 use std::time::{Duration, Instant};
 
 /// Makes sure `redis-server` and `redis-cli` can be run, installing Debian's package once if
@@ -61,13 +61,21 @@ fn runs(program: &str, args: &[&str]) -> bool {
         .is_ok_and(|status| status.success())
 }
 
-/// A free loopback port.
+/// A free loopback port that no other test of this process is handed, with its cluster bus port
+/// (+10,000) free too. Ports come from a counter in a range of this process's own (by pid), so
+/// two tests never race for one port the way "bind port 0, close, pass the number on" does;
+/// a port some other program holds is skipped.
 pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let base = std::process::id() % 300 * 100;
+    loop {
+        let offset = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(20_000 + (base + offset) % 30_000).unwrap();
+        let free = |port: u16| TcpListener::bind(("127.0.0.1", port)).is_ok();
+        if free(port) && free(port + 10_000) {
+            return port;
+        }
+    }
 }
 
 /// A fresh directory of the test's own under the system's temporary directory.
@@ -81,6 +89,27 @@ pub(crate) fn scratch_dir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
+}
+
+/// Asks `attempt` again, at a client's pace (every 50 ms, not in a hot loop), until it answers
+/// `Some`, failing with `what` after `limit`: for what comes back by itself after a fault (a
+/// reconnection, a cluster's failure detection), which no event announces.
+pub(crate) async fn eventually<T, F>(
+    limit: Duration,
+    what: &str,
+    mut attempt: impl FnMut() -> F,
+) -> T
+where
+    F: Future<Output = Option<T>>,
+{
+    let started = Instant::now();
+    loop {
+        if let Some(answer) = attempt().await {
+            return answer;
+        }
+        assert!(started.elapsed() < limit, "{what}: not within {limit:?}");
+        actix_rt::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// Waits until `condition` holds, failing with `what` after `limit`.
@@ -127,14 +156,15 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}/", self.port)
     }
 
-    /// Starts the process on the same port and data directory and waits until it answers PING.
+    /// Starts the process on the same port and data directory and waits until it says it
+    /// accepts connections (read from its log, not polled); its log is drained from then on.
     pub(crate) fn restart(&mut self) {
-        let process = Command::new("redis-server")
+        let mut process = Command::new("redis-server")
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .arg("--dir")
             .arg(&self.dir)
             .args(&self.args)
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|error| {
@@ -143,10 +173,28 @@ impl RedisServer {
                      apt-get install redis-server"
                 )
             });
-        self.process = Some(process);
-        wait_until(Duration::from_secs(10), "redis-server starts", || {
-            self.answers_ping()
+        let output = BufReader::new(process.stdout.take().unwrap());
+        let (ready, started) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut seen = Vec::new();
+            let mut lines = output.lines().map_while(Result::ok);
+            for line in lines.by_ref() {
+                let is_ready = line.contains("Ready to accept connections");
+                seen.push(line);
+                if is_ready {
+                    let _ = ready.send(Ok(()));
+                    break;
+                }
+            }
+            let _ = ready.send(Err(seen));
+            lines.for_each(drop);
         });
+        self.process = Some(process);
+        match started.recv_timeout(Duration::from_secs(30)) {
+            Ok(Ok(())) => {}
+            Ok(Err(log)) => panic!("redis-server exited before it was ready: {log:#?}"),
+            Err(error) => panic!("redis-server did not say it was ready within 30 s ({error})"),
+        }
     }
 
     pub(crate) fn answers_ping(&self) -> bool {
