@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::api::{documents as docs, health, logout, refresh, verify};
 use crate::http::catch_panic::CatchPanic;
 use crate::http::cors;
-use crate::http::cors_refusals::CorsRefusals;
+use crate::http::cors::CorsRefusals;
 use crate::http::fallback;
 use crate::http::header_limit::HeaderLimit;
 use crate::telemetry::metrics::endpoint as metrics;

@@ -4,7 +4,6 @@
 pub(crate) mod body;
 pub(crate) mod catch_panic;
 pub(crate) mod cors;
-pub(crate) mod cors_refusals;
 pub(crate) mod descriptors;
 pub(crate) mod fallback;
 pub(crate) mod header_limit;

@@ -4,9 +4,13 @@
 //! cookies, so credentials are not allowed, and no response header is exposed beyond those the
 //! Fetch standard always exposes.
 
+mod refusals;
+
 use actix_cors::Cors;
 use actix_web::http::{Method, header};
 use actix_web::middleware::Condition;
+
+pub(crate) use refusals::CorsRefusals;
 
 /// How long a browser may cache a preflight's answer, in seconds.
 pub(crate) const PREFLIGHT_MAX_AGE_SECONDS: usize = 3600;
