@@ -141,10 +141,17 @@ impl TokenService {
 
     /// A new token for `sub` carrying `other` claims, starting a new session now; the service's
     /// own claims ([`SERVICE_CLAIMS`]) in `other` are ignored.
-    pub fn mint(
+    pub fn mint(&self, sub: &str, other: Map<String, Value>) -> Result<IssuedToken, TokenError> {
+        self.mint_lasting(sub, other, self.policy.ttl)
+    }
+
+    /// [`mint`](Self::mint) for a token that lives `ttl` seconds (within the session's lifetime)
+    /// rather than the policy's TTL: a login's token, whose lifetime depends on its grant.
+    pub fn mint_lasting(
         &self,
         sub: &str,
         mut other: Map<String, Value>,
+        ttl: u64,
     ) -> Result<IssuedToken, TokenError> {
         other.retain(|name, _| !SERVICE_CLAIMS.contains(&name.as_str()));
         let now = self.clock.now();
@@ -159,13 +166,24 @@ impl TokenService {
             auth_time: Some(now),
             other,
         };
-        self.issue(claims, now)
+        self.issue_lasting(claims, now, ttl)
     }
 
     /// Signs `claims` as a new token issued at `now`, living the TTL or until its session ends,
-    /// whichever is first. `nbf` is dropped: the new token is valid from its `iat`.
-    fn issue(&self, mut claims: Claims, now: u64) -> Result<IssuedToken, TokenError> {
-        let exp = self.successor_exp(&claims, now);
+    /// whichever is first.
+    fn issue(&self, claims: Claims, now: u64) -> Result<IssuedToken, TokenError> {
+        self.issue_lasting(claims, now, self.policy.ttl)
+    }
+
+    /// [`issue`](Self::issue) living `ttl` seconds. `nbf` is dropped: the new token is valid from
+    /// its `iat`.
+    fn issue_lasting(
+        &self,
+        mut claims: Claims,
+        now: u64,
+        ttl: u64,
+    ) -> Result<IssuedToken, TokenError> {
+        let exp = now.saturating_add(ttl).min(self.session_end(&claims));
         if exp <= now {
             return Err(TokenError::SessionLifetimeReached);
         }
