@@ -10,7 +10,7 @@ use utoipa_swagger_ui::{Config, Url};
 use std::sync::Arc;
 
 use crate::AppState;
-use crate::api::{documents as docs, health, logout, refresh, verify};
+use crate::api::{documents as docs, health, login, logout, refresh, verify};
 use crate::http::catch_panic::CatchPanic;
 use crate::http::cors;
 use crate::http::cors::CorsRefusals;
@@ -20,9 +20,9 @@ use crate::telemetry::metrics::endpoint as metrics;
 use crate::telemetry::observe::Observe;
 
 use crate::routes::{
-    GET_ALLOW, HEALTH_LIVE_PATH, HEALTH_READY_PATH, LOGOUT_PATH, METRICS_PATH, OPENAPI_30_PATH,
-    OPENAPI_31_PATH, OPENAPI_AWS_PATH, POST_ALLOW, REFRESH_PATH, SWAGGER_UI_PATTERN,
-    SWAGGER_UI_PREFIX, SWAGGER_UI_REDIRECT, VERIFY_PATH,
+    GET_ALLOW, HEALTH_LIVE_PATH, HEALTH_READY_PATH, METRICS_PATH, OPENAPI_30_PATH, OPENAPI_31_PATH,
+    OPENAPI_AWS_PATH, Operation, POST_ALLOW, SWAGGER_UI_PATTERN, SWAGGER_UI_PREFIX,
+    SWAGGER_UI_REDIRECT, operations,
 };
 
 /// How the application is put together beyond its state.
@@ -76,12 +76,10 @@ pub fn build_app_with(
     let header_limit = HeaderLimit {
         max_bytes: state.limits.max_header_bytes,
     };
+    let families = state.families.clone();
     let mut app = App::new()
         .app_data(web::Data::from(metrics.clone()))
         .app_data(web::Data::new(state))
-        .service(post_resource(REFRESH_PATH, refresh::refresh))
-        .service(post_resource(VERIFY_PATH, verify::verify))
-        .service(post_resource(LOGOUT_PATH, logout::logout))
         .service(get_resource(OPENAPI_31_PATH, docs::openapi_31))
         .service(get_resource(OPENAPI_30_PATH, docs::openapi_30))
         .service(get_resource(OPENAPI_AWS_PATH, docs::openapi_aws))
@@ -92,6 +90,22 @@ pub fn build_app_with(
             get_resource(SWAGGER_UI_PATTERN, docs::swagger_ui)
                 .app_data(web::Data::new(swagger_ui_config())),
         );
+    // Every family's operations, each resource carrying its family (see `family.rs`).
+    for served in operations() {
+        let Some(family) = families
+            .iter()
+            .find(|family| family.family.id() == served.family)
+        else {
+            continue;
+        };
+        let resource = match served.operation {
+            Operation::Login => post_resource(served.path, login::login),
+            Operation::Refresh => post_resource(served.path, refresh::refresh),
+            Operation::Verify => post_resource(served.path, verify::verify),
+            Operation::Logout => post_resource(served.path, logout::logout),
+        };
+        app = app.service(resource.app_data(family.clone()));
+    }
     if options.metrics_route {
         app = app.service(get_resource(METRICS_PATH, metrics::metrics));
     }

@@ -35,6 +35,9 @@ pub enum Command {
         /// The token's subject (the shopper's profile id).
         #[arg(long)]
         sub: String,
+        /// The family whose issuer signs it: `store`, `admin`, `agent` or `app`.
+        #[arg(long, default_value = "store")]
+        family: String,
         /// An extra claim: `name=value` for a string, `name:=json` for any JSON value
         /// (`--claim 'com.oracle.atg.cloud.commerce.roles:=["admin"]'`). Repeatable.
         #[arg(long = "claim", value_name = "NAME=VALUE", value_parser = parse_claim)]
@@ -71,7 +74,8 @@ pub struct Settings {
     /// The active key signs and names itself in `kid`; every listed key verifies. Reread on SIGHUP.
     #[arg(long, env = "CCSTORE_JWT_KEYS_FILE", global = true)]
     pub jwt_keys_file: Option<PathBuf>,
-    /// Required `iss` of incoming tokens, kept on refreshed ones.
+    /// Issuer (`iss`) of the store family (`/ccstore/v1`, `/ccstoreui/v1`): required on its
+    /// incoming tokens, set on the ones it issues.
     #[arg(
         long,
         env = "CCSTORE_ISSUER",
@@ -79,16 +83,71 @@ pub struct Settings {
         global = true
     )]
     pub issuer: String,
+    /// Issuer of the admin family (`/ccadmin/v1`, `/ccadminui/v1`).
+    #[arg(
+        long,
+        env = "CCSTORE_ADMIN_ISSUER",
+        default_value = "adminUI",
+        global = true
+    )]
+    pub admin_issuer: String,
+    /// Issuer of the agent family (`/ccagent/v1`, `/ccagentui/v1`).
+    #[arg(
+        long,
+        env = "CCSTORE_AGENT_ISSUER",
+        default_value = "agentUI",
+        global = true
+    )]
+    pub agent_issuer: String,
+    /// Issuer of the server-side extension family (`/ccapp/v1`, `/ccappagent/v1`).
+    #[arg(
+        long,
+        env = "CCSTORE_APP_ISSUER",
+        default_value = "appUI",
+        global = true
+    )]
+    pub app_issuer: String,
     /// How issued tokens are spelled: `occ`, standard base64 with `=` padding as OCC writes them
     /// (Storefront Classic decodes tokens in the browser with that alphabet only); `jws`,
     /// base64url without padding, for strict JWS readers (gateway JWT validators, jose,
     /// jsonwebtoken). Tokens in either spelling are accepted whatever is set.
     #[arg(long, env = "CCSTORE_TOKEN_ENCODING", value_enum, default_value_t = Encoding::Occ, global = true)]
     pub token_encoding: Encoding,
-    /// Seconds a refreshed token lives.
+    /// Seconds a token from a user's login (and each refresh of it) lives, in every family.
     #[arg(long, env = "CCSTORE_TOKEN_TTL", default_value_t = 930, global = true,
           value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
     pub token_ttl: u64,
+    /// The users who may log in with a password (JSON lines: username, family, sub, claims, an
+    /// argon2id hash); reread on SIGHUP. Add one with `ccstore-server user add`.
+    #[arg(long, env = "CCSTORE_USERS_FILE", global = true)]
+    pub users_file: Option<PathBuf>,
+    /// The application keys that may log in with `client_credentials` (JSON lines: name,
+    /// families, claims, a SHA-256 digest of the key); reread on SIGHUP. Make one with
+    /// `ccstore-server app-key new`.
+    #[arg(long, env = "CCSTORE_APP_KEYS_FILE", global = true)]
+    pub app_keys_file: Option<PathBuf>,
+    /// Consecutive failed logins of one account that lock it (NIST SP 800-63B §5.2.2).
+    #[arg(long, env = "CCSTORE_LOGIN_MAX_FAILURES", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub login_max_failures: u32,
+    /// Seconds a locked account's logins are refused.
+    #[arg(long, env = "CCSTORE_LOGIN_LOCKOUT_SECS", default_value_t = 900, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub login_lockout_secs: u64,
+    /// Password checks run at once, off the request workers (each holds 19 MiB for a few
+    /// milliseconds).
+    #[arg(long, env = "CCSTORE_HASH_WORKERS", default_value_t = 2, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=256))]
+    pub hash_workers: u64,
+    /// Password checks that may wait for a worker; beyond them a login is answered 503 with
+    /// `Retry-After`.
+    #[arg(long, env = "CCSTORE_HASH_QUEUE", default_value_t = 64, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=100_000))]
+    pub hash_queue: u64,
+    /// Seconds a token from an application-key login lives (Oracle documents five minutes).
+    #[arg(long, env = "CCSTORE_APP_KEY_TOKEN_TTL", default_value_t = 300, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    pub app_key_token_ttl: u64,
     /// Seconds of clock skew tolerated on `exp` and `nbf`.
     #[arg(long, env = "CCSTORE_LEEWAY", default_value_t = 0, global = true,
           value_parser = clap::value_parser!(u64).range(0..=3600))]

@@ -10,11 +10,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     logging::init(cli.settings.log_format);
     let outcome = match cli.command {
-        Some(Command::Token { sub, claims }) => {
-            startup::mint(&cli.settings, &sub, claims).map(|token| {
-                println!("{token}");
-            })
-        }
+        Some(Command::Token {
+            sub,
+            family,
+            claims,
+        }) => startup::mint(&cli.settings, &family, &sub, claims).map(|token| {
+            println!("{token}");
+        }),
         Some(Command::Serve) | None => {
             actix_web::rt::System::new().block_on(startup::serve(cli.settings))
         }

@@ -12,7 +12,7 @@ use ccstore_core::{Store, StoreUnready};
 
 /// Why the instance is not ready.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
-pub enum NotReady {
+pub(crate) enum NotReady {
     /// A shutdown signal arrived: the instance finishes what it has and stops.
     #[error("the server is shutting down")]
     ShuttingDown,
@@ -23,23 +23,23 @@ pub enum NotReady {
 
 /// The instance's readiness, shared by every worker.
 #[derive(Debug, Default)]
-pub struct Readiness {
+pub(crate) struct Readiness {
     draining: AtomicBool,
 }
 
 impl Readiness {
     /// From now on the instance reports itself not ready.
-    pub fn begin_draining(&self) {
+    pub(crate) fn begin_draining(&self) {
         self.draining.store(true, Ordering::Release);
     }
 
     /// Whether a shutdown has begun.
-    pub fn is_draining(&self) -> bool {
+    pub(crate) fn is_draining(&self) -> bool {
         self.draining.load(Ordering::Acquire)
     }
 
     /// Ready, or why not: draining first (no store round trip), then a bounded store check.
-    pub async fn check(&self, store: &Store) -> Result<(), NotReady> {
+    pub(crate) async fn check(&self, store: &Store) -> Result<(), NotReady> {
         if self.is_draining() {
             return Err(NotReady::ShuttingDown);
         }

@@ -1,13 +1,25 @@
-//! The resources the service answers, named once: the label a request is counted under in the
-//! metrics, found from its path by comparing it with the registered paths (no allocation, no
-//! second routing pass). Unknown paths share one label, so a scanner cannot grow the metrics.
+//! The resources the service answers, named once: every family's operation paths (built from
+//! the family table, `ccstore_core::FAMILIES`), the documents, probes and metrics; the label a
+//! request is counted under in the metrics, found from its path by comparing it with the
+//! registered paths (no allocation, no second routing pass); and `Allow`. Unknown paths share one
+//! label, so a scanner cannot grow the metrics.
 
-/// Path of the refresh operation.
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use ccstore_core::FAMILIES;
+
+/// Path of the store family's refresh operation, the one Oracle's reference page documents (its
+/// `#[utoipa::path]` needs a constant; [`operations`] makes the same path from the table, and a
+/// test holds them equal).
 pub(crate) const REFRESH_PATH: &str = "/ccstore/v1/refresh";
-/// Path of the verify operation.
+/// Path of the store family's verify operation.
 pub(crate) const VERIFY_PATH: &str = "/ccstore/v1/verify";
-/// Path of the logout operation.
+/// Path of the store family's logout operation.
 pub(crate) const LOGOUT_PATH: &str = "/ccstore/v1/logout";
+/// Path of the store family's login operation.
+#[cfg(test)]
+pub(crate) const LOGIN_PATH: &str = "/ccstore/v1/login";
 /// Path of the committed OpenAPI 3.1 document.
 pub(crate) const OPENAPI_31_PATH: &str = "/openapi.json";
 /// Path of the committed OpenAPI 3.0.3 document.
@@ -30,6 +42,8 @@ pub(crate) const SWAGGER_UI_PATTERN: &str = "/swagger-ui/{file:.*}";
 /// The address that redirects to Swagger UI.
 pub(crate) const SWAGGER_UI_REDIRECT: &str = "/swagger-ui";
 
+/// Operation id of login.
+pub(crate) const LOGIN_OPERATION: &str = "login";
 /// Operation id of refresh in the OpenAPI document (the documented one).
 pub(crate) const REFRESH_OPERATION: &str = "refresh";
 /// Operation id of verify.
@@ -46,15 +60,86 @@ pub(crate) const POST_ALLOW: &str = "POST, OPTIONS";
 /// What a resource of a GET operation answers, for `Allow`: HEAD goes with GET (RFC 9110 §9.3.2).
 pub(crate) const GET_ALLOW: &str = "GET, HEAD, OPTIONS";
 
+/// The four operations every family serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Operation {
+    /// `POST <prefix>/login`: credentials in, a new session's token out.
+    Login,
+    /// `POST <prefix>/refresh`.
+    Refresh,
+    /// `POST <prefix>/verify`.
+    Verify,
+    /// `POST <prefix>/logout`.
+    Logout,
+}
+
+impl Operation {
+    /// Every operation, in the order the paths are listed.
+    pub(crate) const ALL: [Self; 4] = [Self::Login, Self::Refresh, Self::Verify, Self::Logout];
+
+    /// The last segment of its path (`<prefix>/<segment>`), which is also its operation id in
+    /// the store family.
+    pub(crate) fn segment(self) -> &'static str {
+        match self {
+            Self::Login => LOGIN_OPERATION,
+            Self::Refresh => REFRESH_OPERATION,
+            Self::Verify => VERIFY_OPERATION,
+            Self::Logout => LOGOUT_OPERATION,
+        }
+    }
+}
+
+/// One path an operation of a family is served at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OperationPath {
+    /// The path, e.g. `/ccadminui/v1/refresh`.
+    pub(crate) path: &'static str,
+    /// Its family's id (`store`, `admin`, ...).
+    pub(crate) family: &'static str,
+    /// What it does.
+    pub(crate) operation: Operation,
+}
+
+/// Every operation path of every family, made once from the family table: `<prefix>/<operation>`
+/// for each prefix (REST and UI twins) and operation, each extra login path (`mfalogin`), and
+/// every login path also with a trailing slash (Storefront Classic logs in at
+/// `/ccstoreui/v1/login/`).
+pub(crate) fn operations() -> &'static [OperationPath] {
+    static OPERATIONS: LazyLock<Vec<OperationPath>> = LazyLock::new(|| {
+        let mut paths = Vec::new();
+        for row in FAMILIES {
+            let family = row.id;
+            let mut add = |path: String, operation| {
+                let path: &'static str = Box::leak(path.into_boxed_str());
+                paths.push(OperationPath {
+                    path,
+                    family,
+                    operation,
+                });
+            };
+            for prefix in row.prefixes {
+                for operation in Operation::ALL {
+                    add(format!("{prefix}/{}", operation.segment()), operation);
+                    if operation == Operation::Login {
+                        add(format!("{prefix}/{}/", operation.segment()), operation);
+                    }
+                }
+            }
+            for path in row.extra_login_paths {
+                add((*path).to_owned(), Operation::Login);
+                add(format!("{path}/"), Operation::Login);
+            }
+        }
+        paths
+    });
+    &OPERATIONS
+}
+
 /// A resource of the service, or none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Route {
-    /// `POST /ccstore/v1/refresh`.
-    Refresh,
-    /// `POST /ccstore/v1/verify`.
-    Verify,
-    /// `POST /ccstore/v1/logout`.
-    Logout,
+pub(crate) enum Route {
+    /// An operation of a family: its position in [`operations`].
+    Operation(usize),
     /// `/openapi.json`.
     OpenApi31,
     /// `/openapi-3.0.json`.
@@ -75,29 +160,41 @@ pub enum Route {
     Unmatched,
 }
 
+/// The routes besides the operations, each at its position after them in [`Route::index`].
+const FIXED: [Route; 9] = [
+    Route::OpenApi31,
+    Route::OpenApi30,
+    Route::OpenApiAws,
+    Route::SwaggerUiRedirect,
+    Route::SwaggerUi,
+    Route::HealthLive,
+    Route::HealthReady,
+    Route::Metrics,
+    Route::Unmatched,
+];
+
 impl Route {
+    /// How many routes there are: the positions [`index`](Self::index) gives.
+    pub(crate) fn count() -> usize {
+        operations().len() + FIXED.len()
+    }
+
     /// Every route, each at its [`index`](Self::index).
-    pub const ALL: [Self; 12] = [
-        Self::Refresh,
-        Self::Verify,
-        Self::Logout,
-        Self::OpenApi31,
-        Self::OpenApi30,
-        Self::OpenApiAws,
-        Self::SwaggerUiRedirect,
-        Self::SwaggerUi,
-        Self::HealthLive,
-        Self::HealthReady,
-        Self::Metrics,
-        Self::Unmatched,
-    ];
+    #[cfg(test)]
+    pub(crate) fn all() -> impl Iterator<Item = Self> {
+        (0..operations().len()).map(Self::Operation).chain(FIXED)
+    }
 
     /// The route serving `path`, as the router matches it (exactly, no trailing-slash folding).
-    pub fn of(path: &str) -> Self {
+    pub(crate) fn of(path: &str) -> Self {
+        static BY_PATH: LazyLock<HashMap<&'static str, usize>> = LazyLock::new(|| {
+            operations()
+                .iter()
+                .enumerate()
+                .map(|(index, operation)| (operation.path, index))
+                .collect()
+        });
         match path {
-            REFRESH_PATH => Self::Refresh,
-            VERIFY_PATH => Self::Verify,
-            LOGOUT_PATH => Self::Logout,
             OPENAPI_31_PATH => Self::OpenApi31,
             OPENAPI_30_PATH => Self::OpenApi30,
             OPENAPI_AWS_PATH => Self::OpenApiAws,
@@ -106,21 +203,34 @@ impl Route {
             METRICS_PATH => Self::Metrics,
             SWAGGER_UI_REDIRECT => Self::SwaggerUiRedirect,
             _ if path.starts_with(SWAGGER_UI_PREFIX) => Self::SwaggerUi,
-            _ => Self::Unmatched,
+            _ => BY_PATH
+                .get(path)
+                .map_or(Self::Unmatched, |index| Self::Operation(*index)),
         }
     }
 
-    /// Position in [`ALL`](Self::ALL).
-    pub fn index(self) -> usize {
-        self as usize
+    /// Position in [`all`](Self::all).
+    pub(crate) fn index(self) -> usize {
+        match self {
+            Self::Operation(index) => index,
+            fixed => {
+                operations().len() + FIXED.iter().position(|route| *route == fixed).unwrap_or(0)
+            }
+        }
+    }
+
+    /// The operation the route serves, if it is one.
+    pub(crate) fn operation(self) -> Option<&'static OperationPath> {
+        match self {
+            Self::Operation(index) => operations().get(index),
+            _ => None,
+        }
     }
 
     /// The `route` label: the route's pattern, never a raw path.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
-            Self::Refresh => REFRESH_PATH,
-            Self::Verify => VERIFY_PATH,
-            Self::Logout => LOGOUT_PATH,
+            Self::Operation(index) => operations().get(index).map_or("unmatched", |op| op.path),
             Self::OpenApi31 => OPENAPI_31_PATH,
             Self::OpenApi30 => OPENAPI_30_PATH,
             Self::OpenApiAws => OPENAPI_AWS_PATH,
@@ -135,24 +245,62 @@ impl Route {
 
     /// Whether the route is asked every few seconds by machines (probes, scrapes): the access log
     /// writes those at `debug`.
-    pub fn is_probe(self) -> bool {
+    pub(crate) fn is_probe(self) -> bool {
         matches!(self, Self::HealthLive | Self::HealthReady | Self::Metrics)
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Route;
+    use super::*;
 
     #[test]
     fn every_route_is_found_from_its_label_and_sits_at_its_index() {
-        for (index, route) in Route::ALL.into_iter().enumerate() {
+        for (index, route) in Route::all().enumerate() {
             assert_eq!(route.index(), index);
             if route != Route::SwaggerUi {
                 assert_eq!(Route::of(route.label()), route, "{route:?}");
             }
         }
+        assert_eq!(Route::all().count(), Route::count());
         assert_eq!(Route::of("/swagger-ui/index.html"), Route::SwaggerUi);
+    }
+
+    #[test]
+    fn every_family_serves_every_operation_at_each_prefix_and_the_constants_are_the_store_s() {
+        for row in FAMILIES {
+            let family = row.id;
+            for prefix in row.prefixes {
+                for operation in Operation::ALL {
+                    let path = format!("{prefix}/{}", operation.segment());
+                    let found = Route::of(&path)
+                        .operation()
+                        .unwrap_or_else(|| panic!("{path}"));
+                    assert_eq!(
+                        (found.family, found.operation),
+                        (family, operation),
+                        "{path}"
+                    );
+                }
+            }
+        }
+        for (constant, operation) in [
+            (LOGIN_PATH, Operation::Login),
+            (REFRESH_PATH, Operation::Refresh),
+            (VERIFY_PATH, Operation::Verify),
+            (LOGOUT_PATH, Operation::Logout),
+        ] {
+            let found = Route::of(constant).operation().unwrap();
+            assert_eq!(found.family, "store");
+            assert_eq!(found.operation, operation);
+        }
+        let classic = Route::of("/ccstoreui/v1/login/").operation().unwrap();
+        assert_eq!(
+            (classic.family, classic.operation),
+            ("store", Operation::Login)
+        );
+        let mfa = Route::of("/ccadmin/v1/mfalogin").operation().unwrap();
+        assert_eq!((mfa.family, mfa.operation), ("admin", Operation::Login));
     }
 
     #[test]
@@ -162,6 +310,8 @@ mod tests {
             "/ccstore/v1/refresh/",
             "/ccstore/v1/refresh2",
             "/CCSTORE/v1/refresh",
+            "/ccstore/v2/refresh",
+            "/ccstore/v1",
             "/metrics/x",
             "/health",
         ] {

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use actix_web::HttpServer;
 use ccstore_core::{
-    HmacKey, KeyError, KeySet, MemoryStore, ReuseDetection, Sessions, SystemClock, TokenError,
-    TokenPolicy, TokenService,
+    Clock, Families, FamilyError, FamilyOverrides, FamilyTokens, HashPool, HmacKey, KeyError,
+    KeyRing, KeySet, MemoryStore, ReuseDetection, SystemClock, ThrottleRule, TokenError,
+    TokenPolicy,
 };
 use futures_util::future::{Either, join_all, select};
 use secrecy::ExposeSecret;
@@ -21,8 +22,9 @@ use crate::app::metrics_app;
 use crate::config::{Settings, Switch};
 use crate::http::descriptors;
 use crate::keys_file::{self, KeysFileError};
+use crate::login_files::{LoginFileError, LoginFiles};
 use crate::shutdown::{self, Plan, Signals};
-use crate::{AppOptions, AppState, build_app_with};
+use crate::{AppOptions, AppState, Logins, build_app_with};
 use ccstore_core::{RedisOptions, RedisStore, Store};
 
 /// Why the server could not start or mint.
@@ -60,6 +62,12 @@ pub enum StartupError {
     /// A token could not be signed.
     #[error("{0}")]
     Token(#[from] TokenError),
+    /// The families' configuration is unusable (two families with one issuer, an unknown one).
+    #[error("{0}")]
+    Family(#[from] FamilyError),
+    /// A users or application-keys file is unusable.
+    #[error("{0}")]
+    LoginFile(#[from] LoginFileError),
     /// The Redis URL is unusable.
     #[error("CCSTORE_REDIS_URL is not a usable Redis URL: {0}")]
     Redis(String),
@@ -127,25 +135,39 @@ fn read_key_file(path: &Path) -> Result<Vec<u8>, StartupError> {
     Ok(secret)
 }
 
-/// The token service for `settings`, signing with the active key of `keys`.
-pub fn token_service(settings: &Settings, keys: KeySet) -> TokenService {
-    let policy = TokenPolicy {
+/// The families of `settings`: the table's rows with the configured issuers and lifetimes.
+pub fn families(settings: &Settings) -> Result<Families, StartupError> {
+    let lifetimes = |issuer: &str| FamilyOverrides {
+        issuer: Some(issuer.to_owned()),
+        user_ttl: Some(settings.token_ttl),
+        app_key_ttl: Some(settings.app_key_token_ttl),
+    };
+    Ok(Families::configured([
+        ("store", lifetimes(&settings.issuer)),
+        ("admin", lifetimes(&settings.admin_issuer)),
+        ("agent", lifetimes(&settings.agent_issuer)),
+        ("app", lifetimes(&settings.app_issuer)),
+    ])?)
+}
+
+/// A token service per family of `settings`, all signing with the active key of `keys` (one
+/// key ring: a rotation reaches every family).
+pub fn family_tokens(settings: &Settings, families: &Families, keys: &KeyRing) -> FamilyTokens {
+    let base = TokenPolicy {
         issuer: settings.issuer.clone(),
         ttl: settings.token_ttl,
         leeway: settings.leeway,
         session_max: (settings.session_max > 0).then_some(settings.session_max),
         encoding: settings.token_encoding.into(),
     };
-    TokenService::new(keys, policy, Arc::new(SystemClock))
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    FamilyTokens::new(families, keys, &base, &clock)
 }
 
-/// The session rules of `settings` over `tokens`, with the configured store. Redis connects
-/// lazily: the server starts, and answers 503, while Redis is down.
-pub fn sessions(
-    settings: &Settings,
-    tokens: TokenService,
-) -> Result<Sessions<Store>, StartupError> {
-    let store = match &settings.redis_url {
+/// The configured session store. Redis connects lazily: the server starts, and answers 503,
+/// while Redis is down.
+pub fn store(settings: &Settings) -> Result<Store, StartupError> {
+    Ok(match &settings.redis_url {
         Some(url) => {
             let deadline = Duration::from_millis(settings.store_timeout_ms);
             let ca = match &settings.redis_ca_file {
@@ -167,27 +189,73 @@ pub fn sessions(
             )
         }
         None => Store::Memory(MemoryStore::new(settings.memory_store_capacity)),
-    };
-    let reuse = match settings.reuse_detection {
+    })
+}
+
+/// The application state `settings` describe, over `tokens` of `families`, with the users and
+/// application keys of `files`.
+pub(crate) fn app_state(
+    settings: &Settings,
+    families: &Families,
+    tokens: &FamilyTokens,
+    files: &LoginFiles,
+) -> Result<AppState, StartupError> {
+    Ok(AppState {
+        limits: settings.limits(),
+        ..AppState::new(
+            tokens,
+            store(settings)?,
+            reuse(settings),
+            logins(settings, files, families)?,
+        )
+    })
+}
+
+/// Who may log in, from the files `settings` name, and how logins are held back.
+fn logins(
+    settings: &Settings,
+    files: &LoginFiles,
+    families: &Families,
+) -> Result<Logins, StartupError> {
+    let workers = usize::try_from(settings.hash_workers).unwrap_or(1);
+    let queue = usize::try_from(settings.hash_queue).unwrap_or(0);
+    Ok(Logins {
+        users: files.users(families)?,
+        app_keys: files.app_keys(families)?,
+        throttle: ThrottleRule {
+            max_failures: settings.login_max_failures,
+            lockout: settings.login_lockout_secs,
+        },
+        pool: HashPool::new(workers, queue),
+    })
+}
+
+/// The replay detection `settings` ask for.
+fn reuse(settings: &Settings) -> ReuseDetection {
+    match settings.reuse_detection {
         Switch::On => ReuseDetection::On {
             grace: settings.reuse_grace,
         },
         Switch::Off => ReuseDetection::Off,
-    };
-    Ok(Sessions::new(tokens, store, reuse))
+    }
 }
 
-/// A token for `sub` with `claims`, signed with the configured (active) key.
+/// A token of family `family` for `sub` with `claims`, signed with the configured (active) key.
 pub fn mint(
     settings: &Settings,
+    family: &str,
     sub: &str,
     claims: Vec<(String, Value)>,
 ) -> Result<String, StartupError> {
     let SigningKeys::Configured(keys) = SigningKeys::load(settings)? else {
         return Err(StartupError::NoKeyToMint);
     };
+    let tokens = family_tokens(settings, &families(settings)?, &KeyRing::from(keys));
+    let (_, service) = tokens
+        .get(family)
+        .ok_or_else(|| StartupError::Family(FamilyError::Unknown(family.to_owned())))?;
     let claims: Map<String, Value> = claims.into_iter().collect();
-    Ok(token_service(settings, keys).mint(sub, claims)?.token)
+    Ok(service.mint(sub, claims)?.token)
 }
 
 /// Serves until SIGTERM or SIGINT, then shuts down gracefully (see [`shutdown`]); rereads the
@@ -198,23 +266,30 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     let development = matches!(keys, SigningKeys::Development(_));
     let (SigningKeys::Configured(keys) | SigningKeys::Development(keys)) = keys;
     log::info!("signing keys: {}", keys_file::describe(&keys));
-    let tokens = token_service(&settings, keys);
-    keys_file::reload_on_sighup(settings.jwt_keys_file.clone(), tokens.keys().clone()).map_err(
-        |source| StartupError::Serve {
+    let ring = KeyRing::from(keys);
+    let families = families(&settings)?;
+    let files = LoginFiles {
+        users: settings.users_file.clone(),
+        app_keys: settings.app_keys_file.clone(),
+    };
+    let tokens = family_tokens(&settings, &families, &ring);
+    keys_file::reload_on_sighup(settings.jwt_keys_file.clone(), ring).map_err(|source| {
+        StartupError::Serve {
             bind: settings.bind.clone(),
             source,
-        },
-    )?;
-    let demo_token = if development {
-        Some(tokens.mint("110558", Map::new())?.token)
-    } else {
-        None
+        }
+    })?;
+    let demo_token = match tokens.get("store") {
+        Some((_, store_tokens)) if development => {
+            Some(store_tokens.mint("110558", Map::new())?.token)
+        }
+        _ => None,
     };
-    let state = AppState {
-        limits: settings.limits(),
-        ..AppState::new(sessions(&settings, tokens)?)
-    };
-    announce_store(&settings, state.sessions.store());
+    let state = app_state(&settings, &families, &tokens, &files)?;
+    files
+        .reload_on_sighup(families, state.login.clone())
+        .map_err(|source| serve_error(&settings.bind, source))?;
+    announce_store(&settings, &state.store);
     let workers = settings
         .workers
         .or_else(|| std::thread::available_parallelism().ok())

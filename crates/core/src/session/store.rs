@@ -95,3 +95,26 @@ pub trait SessionStore {
         attempt: RefreshAttempt<'_>,
     ) -> impl Future<Output = Result<Rotation, StoreError>>;
 }
+
+/// A store shared by the session rules of several families (one per family, one store).
+impl<S: SessionStore> SessionStore for std::sync::Arc<S> {
+    fn is_revoked(&self, sid: &str, now: u64) -> impl Future<Output = Result<bool, StoreError>> {
+        S::is_revoked(self, sid, now)
+    }
+
+    fn revoke(
+        &self,
+        sid: &str,
+        now: u64,
+        ttl: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> {
+        S::revoke(self, sid, now, ttl)
+    }
+
+    fn rotate(
+        &self,
+        attempt: RefreshAttempt<'_>,
+    ) -> impl Future<Output = Result<Rotation, StoreError>> {
+        S::rotate(self, attempt)
+    }
+}

@@ -9,6 +9,7 @@ use actix_web::{FromRequest, HttpRequest};
 use ccstore_core::{TokenError, bearer_token};
 
 use crate::error::ApiError;
+use crate::family::ServedFamily;
 
 /// The bearer token the request presents.
 #[derive(Debug)]
@@ -28,6 +29,12 @@ impl FromRequest for BearerToken {
             bearer_token(first.map(actix_web::http::header::HeaderValue::as_bytes))
                 .map(|token| Self(token.to_owned()))
         };
-        ready(outcome.map_err(ApiError::from))
+        ready(outcome.map_err(|error| match ServedFamily::of(request) {
+            Some(family) => family.refused(error),
+            None => ApiError::Token {
+                error,
+                code: crate::family::STORE.unauthenticated_code,
+            },
+        }))
     }
 }

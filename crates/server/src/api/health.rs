@@ -52,6 +52,6 @@ pub(crate) async fn live() -> NoStoreJson<HealthStatus> {
 pub(crate) async fn ready(
     state: web::Data<AppState>,
 ) -> Result<NoStoreJson<HealthStatus>, ApiError> {
-    state.readiness.check(state.sessions.store()).await?;
+    state.readiness.check(&state.store).await?;
     Ok(NoStoreJson(HealthStatus::ok()))
 }

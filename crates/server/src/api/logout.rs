@@ -8,6 +8,7 @@ use crate::api::bearer::BearerToken;
 use crate::api::responses::NoStoreJson;
 use crate::error::ApiError;
 use crate::error::ErrorResponses;
+use crate::family::FamilyOf;
 use crate::http::body::IgnoredBody;
 use crate::routes::{LOGOUT_OPERATION, LOGOUT_PATH};
 use crate::telemetry::metrics::Revocation;
@@ -32,10 +33,15 @@ use crate::telemetry::metrics::Revocation;
 )]
 pub(crate) async fn logout(
     state: web::Data<AppState>,
+    family: FamilyOf,
     token: BearerToken,
     _body: IgnoredBody,
 ) -> Result<NoStoreJson<LogoutResponse>, ApiError> {
-    state.sessions.logout(&token.0).await?;
+    family
+        .sessions
+        .logout(&token.0)
+        .await
+        .map_err(|error| family.refused(error))?;
     state.metrics.count_revocation(Revocation::Logout);
     Ok(NoStoreJson(LogoutResponse { result: true }))
 }

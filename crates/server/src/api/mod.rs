@@ -3,6 +3,7 @@
 pub(crate) mod bearer;
 pub(crate) mod documents;
 pub(crate) mod health;
+pub(crate) mod login;
 pub(crate) mod logout;
 pub(crate) mod refresh;
 mod request_bodies;

@@ -1,13 +1,12 @@
 //! `POST /ccstore/v1/refresh`: the presented token in, its successor (same session) out.
 
-use actix_web::web;
 use ccstore_model::{RefreshRequest, RefreshResponse};
 
-use crate::AppState;
 use crate::api::bearer::BearerToken;
 use crate::api::responses::NoStoreJson;
 use crate::error::ApiError;
 use crate::error::ErrorResponses;
+use crate::family::FamilyOf;
 use crate::http::body::IgnoredBody;
 use crate::routes::{REFRESH_OPERATION, REFRESH_PATH};
 
@@ -33,11 +32,15 @@ use crate::routes::{REFRESH_OPERATION, REFRESH_PATH};
     security(("bearerAuth" = [])),
 )]
 pub(crate) async fn refresh(
-    state: web::Data<AppState>,
+    family: FamilyOf,
     token: BearerToken,
     _body: IgnoredBody,
 ) -> Result<NoStoreJson<RefreshResponse>, ApiError> {
-    let issued = state.sessions.refresh(&token.0).await?;
+    let issued = family
+        .sessions
+        .refresh(&token.0)
+        .await
+        .map_err(|error| family.refused(error))?;
     Ok(NoStoreJson(RefreshResponse::bearer(
         issued.token,
         issued.expires_in,

@@ -1,14 +1,13 @@
 //! `POST /ccstore/v1/verify`: is this token valid and its session alive? Issues nothing, consumes
 //! nothing.
 
-use actix_web::web;
 use ccstore_model::{VerifyRequest, VerifyResponse};
 
-use crate::AppState;
 use crate::api::bearer::BearerToken;
 use crate::api::responses::NoStoreJson;
 use crate::error::ApiError;
 use crate::error::ErrorResponses;
+use crate::family::FamilyOf;
 use crate::http::body::IgnoredBody;
 use crate::routes::{VERIFY_OPERATION, VERIFY_PATH};
 
@@ -31,10 +30,14 @@ use crate::routes::{VERIFY_OPERATION, VERIFY_PATH};
     security(("bearerAuth" = [])),
 )]
 pub(crate) async fn verify(
-    state: web::Data<AppState>,
+    family: FamilyOf,
     token: BearerToken,
     _body: IgnoredBody,
 ) -> Result<NoStoreJson<VerifyResponse>, ApiError> {
-    state.sessions.verify(&token.0).await?;
+    family
+        .sessions
+        .verify(&token.0)
+        .await
+        .map_err(|error| family.refused(error))?;
     Ok(NoStoreJson(VerifyResponse { success: true }))
 }

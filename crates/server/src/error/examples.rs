@@ -11,6 +11,7 @@ use utoipa::Modify;
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::error::ApiError;
+use crate::family::STORE;
 use crate::readiness::NotReady;
 use crate::routes::{GET_ALLOW, READY_OPERATION};
 
@@ -19,11 +20,17 @@ use crate::routes::{GET_ALLOW, READY_OPERATION};
 pub(crate) fn documented_failure(operation_id: &str, status: &str) -> Option<ApiError> {
     Some(match status {
         "400" => ApiError::BodyNotAnObject,
-        "401" => ApiError::Token(TokenError::Expired),
+        "401" => ApiError::Token {
+            error: TokenError::Expired,
+            code: STORE.unauthenticated_code,
+        },
         "405" => ApiError::MethodNotAllowed { allow: GET_ALLOW },
         "413" => ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE),
         "503" if operation_id == READY_OPERATION => ApiError::NotReady(NotReady::ShuttingDown),
-        "503" => ApiError::Token(TokenError::StoreUnavailable),
+        "503" => ApiError::Token {
+            error: TokenError::StoreUnavailable,
+            code: STORE.unauthenticated_code,
+        },
         // What no other status documents: an internal error.
         "default" => ApiError::Panic,
         _ => return None,

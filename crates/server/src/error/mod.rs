@@ -13,13 +13,12 @@ use std::fmt;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
-use ccstore_core::TokenError;
+use ccstore_core::{LoginError, TokenError};
 use ccstore_model::ErrorModel;
+use serde::Serialize;
 
 use crate::readiness::NotReady;
 
-/// OCC's code for "the user is not authenticated" on store endpoints.
-pub(crate) const NOT_AUTHENTICATED_CODE: &str = "00001000";
 /// OCC's message for every rejected token.
 pub(crate) const NOT_AUTHENTICATED_MESSAGE: &str = "The user is not authenticated.";
 /// Seconds a client should wait before retrying when the session store is unreachable.
@@ -36,8 +35,14 @@ pub(crate) const UPGRADE_REFUSED: &str =
 /// Everything the server can answer with besides success.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum ApiError {
-    /// The token was missing or refused, or could not be checked.
-    Token(TokenError),
+    /// The token was missing or refused, or could not be checked, on an operation of the family
+    /// whose 401 `errorCode` is `code`.
+    Token {
+        /// Why.
+        error: TokenError,
+        /// The family's `errorCode` for a 401.
+        code: &'static str,
+    },
     /// No route matches the path.
     NotFound,
     /// The path exists, but not for this method.
@@ -57,10 +62,29 @@ pub(crate) enum ApiError {
     NotReady(NotReady),
     /// A CORS preflight asked for an origin, method or header that is not allowed; says which.
     CorsRefused(String),
+    /// A login was refused; `code` is the family's `errorCode` for it, if OCC has one.
+    Login {
+        /// Why.
+        error: LoginError,
+        /// errorModel's `errorCode`.
+        code: Option<&'static str>,
+    },
+}
+
+/// A refused login's body: errorModel's fields and the OAuth 2.0 `error` (RFC 6749 §5.2), which
+/// Storefront Classic and occ-tools read where OSF reads `errorCode` and `message`.
+#[derive(Serialize)]
+struct LoginRefusal<'a> {
+    error: &'a str,
+    #[serde(flatten)]
+    model: ErrorModel,
 }
 
 impl ApiError {
     fn message(&self) -> &'static str {
+        if let Self::Login { error, .. } = self {
+            return error.message();
+        }
         match self.status_code() {
             StatusCode::UNAUTHORIZED => NOT_AUTHENTICATED_MESSAGE,
             StatusCode::NOT_FOUND => "No resource exists at this path.",
@@ -76,14 +100,18 @@ impl ApiError {
     fn body(&self) -> ErrorModel {
         let status = self.status_code();
         let (error_code, dev_message) = match self {
-            Self::Token(error) if status == StatusCode::UNAUTHORIZED => {
-                (Some(NOT_AUTHENTICATED_CODE), Some(error.to_string()))
+            Self::Token { error, code } if status == StatusCode::UNAUTHORIZED => {
+                (Some(*code), Some(error.to_string()))
             }
-            Self::Token(error @ TokenError::StoreUnavailable) => (None, Some(error.to_string())),
+            Self::Token {
+                error: error @ TokenError::StoreUnavailable,
+                ..
+            } => (None, Some(error.to_string())),
             Self::NotReady(reason) => (None, Some(reason.to_string())),
             Self::CorsRefused(refusal) => (None, Some(refusal.clone())),
             Self::BodyNotAnObject => (None, Some(BODY_NOT_AN_OBJECT.to_owned())),
             Self::UpgradeRefused => (None, Some(UPGRADE_REFUSED.to_owned())),
+            Self::Login { code, .. } => (*code, None),
             _ => (None, None),
         };
         ErrorModel {
@@ -113,7 +141,7 @@ impl ApiError {
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Token(error) => write!(f, "{error}"),
+            Self::Token { error, .. } => write!(f, "{error}"),
             _ => f.write_str(self.message()),
         }
     }
@@ -125,26 +153,29 @@ impl From<NotReady> for ApiError {
     }
 }
 
-impl From<TokenError> for ApiError {
-    fn from(error: TokenError) -> Self {
-        Self::Token(error)
-    }
-}
-
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            Self::Token(TokenError::Signing) | Self::Panic => StatusCode::INTERNAL_SERVER_ERROR,
-            Self::Token(TokenError::StoreUnavailable) | Self::NotReady(_) => {
-                StatusCode::SERVICE_UNAVAILABLE
+            Self::Token {
+                error: TokenError::Signing,
+                ..
             }
-            Self::Token(_) => StatusCode::UNAUTHORIZED,
+            | Self::Panic => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Token {
+                error: TokenError::StoreUnavailable,
+                ..
+            }
+            | Self::NotReady(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Token { .. } => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::CorsRefused(_) | Self::BodyNotAnObject | Self::UpgradeRefused => {
                 StatusCode::BAD_REQUEST
             }
             Self::Status(status) => *status,
+            Self::Login { error, .. } => {
+                StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+            }
         }
     }
 
@@ -153,11 +184,21 @@ impl ResponseError for ApiError {
         let mut response = HttpResponseBuilder::new(status);
         no_store(&mut response);
         match self {
-            Self::Token(error) if status == StatusCode::UNAUTHORIZED => {
+            Self::Token { error, .. } if status == StatusCode::UNAUTHORIZED => {
                 response.insert_header((header::WWW_AUTHENTICATE, Self::challenge(error)));
             }
             Self::MethodNotAllowed { allow } => {
                 response.insert_header((header::ALLOW, *allow));
+            }
+            Self::Login { error, .. } => {
+                if let Some(seconds) = error.retry_after() {
+                    response.insert_header((header::RETRY_AFTER, seconds));
+                }
+                let error = error.oauth_error();
+                return response.json(LoginRefusal {
+                    error,
+                    model: self.body(),
+                });
             }
             _ if status == StatusCode::SERVICE_UNAVAILABLE => {
                 response.insert_header((header::RETRY_AFTER, STORE_RETRY_AFTER_SECONDS));
@@ -172,7 +213,7 @@ impl ResponseError for ApiError {
 /// `ccstore_rejected_tokens_total`. Derived from [`TokenError`] in [`ApiError::rejection`], next
 /// to its HTTP status, so that the two never disagree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Rejection {
+pub(crate) enum Rejection {
     /// No Bearer credential.
     Missing,
     /// Not a well-formed JWT.
@@ -203,7 +244,7 @@ pub enum Rejection {
 
 impl Rejection {
     /// Every reason, each at its [`index`](Self::index).
-    pub const ALL: [Self; 13] = [
+    pub(crate) const ALL: [Self; 13] = [
         Self::Missing,
         Self::Malformed,
         Self::UnsupportedAlgorithm,
@@ -220,12 +261,12 @@ impl Rejection {
     ];
 
     /// Position in [`ALL`](Self::ALL).
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 
     /// The metric label.
-    pub fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Self::Missing => "missing",
             Self::Malformed => "malformed",
@@ -248,7 +289,7 @@ impl ApiError {
     /// Why a token was not accepted, when this error is a token's refusal. A signing failure is
     /// the server's fault, not the token's, and counts only as a 500.
     pub(crate) fn rejection(&self) -> Option<Rejection> {
-        let Self::Token(error) = self else {
+        let Self::Token { error, .. } = self else {
             return None;
         };
         Some(match error {

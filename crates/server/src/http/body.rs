@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use actix_web::dev::Payload;
 use actix_web::error::PayloadError;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, UPGRADE};
+use actix_web::http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, UPGRADE};
 use actix_web::rt::time::{Sleep, sleep};
 use actix_web::web::{Bytes, BytesMut, Data};
 use actix_web::{FromRequest, HttpRequest};
@@ -29,6 +29,7 @@ use serde::de::{Deserialize, Deserializer, IgnoredAny, MapAccess, Visitor};
 
 use crate::AppState;
 use crate::error::ApiError;
+use crate::family::ServedFamily;
 use crate::http::limits::Limits;
 
 /// A body that was read to its end, at most [`Limits::max_body_bytes`] long, and thrown away:
@@ -45,11 +46,7 @@ impl FromRequest for IgnoredBody {
             .app_data::<Data<AppState>>()
             .map_or_else(Limits::default, |state| state.limits);
         let headers = request.headers();
-        if headers
-            .get(UPGRADE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|protocol| protocol.trim().eq_ignore_ascii_case("websocket"))
-        {
+        if asks_for_websocket(headers) {
             return Drain::Refused(Some(ApiError::UpgradeRefused));
         }
         let declared = headers
@@ -58,13 +55,7 @@ impl FromRequest for IgnoredBody {
         if declared.is_some_and(|length| length > limits.max_body_bytes) {
             return Drain::Refused(Some(ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE)));
         }
-        let is_json = headers
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .is_some_and(|media_type| {
-                let essence = media_type.split(';').next().unwrap_or_default().trim();
-                essence.eq_ignore_ascii_case("application/json")
-            });
+        let is_json = has_media_type(headers, "application/json");
         Drain::Reading {
             payload: payload.take(),
             read: 0,
@@ -77,6 +68,26 @@ impl FromRequest for IgnoredBody {
             },
         }
     }
+}
+
+/// Whether the request asks to upgrade to WebSocket: it then has no framed body (actix reads it
+/// until the connection closes), so it is refused before anything is read.
+pub(crate) fn asks_for_websocket(headers: &HeaderMap) -> bool {
+    headers
+        .get(UPGRADE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|protocol| protocol.trim().eq_ignore_ascii_case("websocket"))
+}
+
+/// Whether the request's `Content-Type` is `essence` (parameters such as `charset` aside).
+pub(crate) fn has_media_type(headers: &HeaderMap, essence: &str) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|media_type| {
+            let sent = media_type.split(';').next().unwrap_or_default().trim();
+            sent.eq_ignore_ascii_case(essence)
+        })
 }
 
 /// Reads the payload to its end, counting bytes and keeping them only to check a JSON body.
@@ -160,15 +171,19 @@ impl Wait {
 /// Verifies the token of `request` (signature, claims, and that its session is not revoked),
 /// consuming nothing: the operation itself verifies it again once the body has come.
 async fn verify(request: HttpRequest) -> Result<(), ApiError> {
-    let Some(state) = request.app_data::<Data<AppState>>() else {
+    let Some(family) = ServedFamily::of(&request) else {
         return Ok(());
     };
     let header = request
         .headers()
         .get(AUTHORIZATION)
         .map(actix_web::http::header::HeaderValue::as_bytes);
-    let token = bearer_token(header)?;
-    state.sessions.verify(token).await?;
+    let token = bearer_token(header).map_err(|error| family.refused(error))?;
+    family
+        .sessions
+        .verify(token)
+        .await
+        .map_err(|error| family.refused(error))?;
     Ok(())
 }
 

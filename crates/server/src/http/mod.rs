@@ -6,5 +6,6 @@ pub(crate) mod catch_panic;
 pub(crate) mod cors;
 pub(crate) mod descriptors;
 pub(crate) mod fallback;
+pub(crate) mod form;
 pub(crate) mod header_limit;
 pub(crate) mod limits;

@@ -237,7 +237,10 @@ mod tests {
     }
 
     async fn refused() -> Result<HttpResponse, ApiError> {
-        Err(ApiError::Token(TokenError::Missing))
+        Err(ApiError::Token {
+            error: TokenError::Missing,
+            code: "00001000",
+        })
     }
 
     fn metrics() -> Arc<Metrics> {
@@ -332,9 +335,11 @@ mod tests {
         let settings = <crate::config::Cli as clap::Parser>::try_parse_from(["ccstore-server"])
             .unwrap()
             .settings;
-        let keys = ccstore_core::KeySet::single(ccstore_core::HmacKey::new(&[7; 32]).unwrap());
-        let tokens = crate::startup::token_service(&settings, keys);
-        let state = crate::AppState::new(crate::startup::sessions(&settings, tokens).unwrap());
+        let keys = ccstore_core::KeyRing::from(ccstore_core::HmacKey::new(&[7; 32]).unwrap());
+        let families = crate::startup::families(&settings).unwrap();
+        let tokens = crate::startup::family_tokens(&settings, &families, &keys);
+        let files = crate::login_files::LoginFiles::default();
+        let state = crate::startup::app_state(&settings, &families, &tokens, &files).unwrap();
         let metrics = state.metrics.clone();
         let app = test::init_service(crate::app::metrics_app(state)).await;
         for (path, id) in [

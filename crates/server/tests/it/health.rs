@@ -25,9 +25,9 @@ async fn live_and_ready_answer_status_ok_and_are_not_cached() {
 #[actix_rt::test]
 async fn once_shutdown_begins_ready_is_a_503_error_model_and_live_stays_ok() {
     let state = state(&ManualClock::at(NOW));
-    let readiness = state.readiness.clone();
+    let draining = state.clone();
     let app = test::init_service(build_app(state)).await;
-    readiness.begin_draining();
+    draining.begin_draining();
 
     let response = test::call_service(
         &app,

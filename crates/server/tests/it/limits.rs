@@ -9,7 +9,7 @@ use actix_web::http::StatusCode;
 use actix_web::test as actix_test;
 use ccstore_core::ManualClock;
 use ccstore_server::Limits;
-use ccstore_server::{AppState, build_app};
+use ccstore_server::build_app;
 use serde_json::Value;
 
 use crate::binary::{Running, command, run};
@@ -18,11 +18,9 @@ use crate::support::{KEY, NOW, assert_error_model, refresh_with, shopper_token, 
 /// Status and body of `request` sent to an app with `limits`.
 async fn status_with(limits: Limits, request: actix_test::TestRequest) -> (StatusCode, Value) {
     let clock = ManualClock::at(NOW);
-    let app = actix_test::init_service(build_app(AppState {
-        limits,
-        ..state(&clock)
-    }))
-    .await;
+    let mut state = state(&clock);
+    state.limits = limits;
+    let app = actix_test::init_service(build_app(state)).await;
     // An error that leaves the middleware is answered by actix's dispatcher with its
     // `error_response()`, as here.
     let response = match actix_test::try_call_service(&app, request.to_request()).await {

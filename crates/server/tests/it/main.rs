@@ -12,6 +12,7 @@ mod cors;
 mod docs;
 mod documented_answers;
 mod errors;
+mod families;
 mod health;
 mod held;
 mod limits;

@@ -11,10 +11,10 @@ use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use ccstore_core::Store;
 use ccstore_core::{
-    HmacKey, ManualClock, MemoryStore, ReuseDetection, Sessions, TokenEncoding, TokenPolicy,
-    TokenService,
+    AppKeys, Clock, Families, FamilyOverrides, FamilyTokens, HashPool, HmacKey, KeyRing,
+    ManualClock, MemoryStore, ReuseDetection, ThrottleRule, TokenEncoding, TokenPolicy, Users,
 };
-use ccstore_server::{AppState, build_app};
+use ccstore_server::{AppState, Logins, build_app};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -37,24 +37,64 @@ pub(crate) fn policy() -> TokenPolicy {
     }
 }
 
-/// The token service under `policy` on `clock`.
-pub(crate) fn tokens(policy: TokenPolicy, clock: &ManualClock) -> TokenService {
-    TokenService::new(HmacKey::new(KEY).unwrap(), policy, Arc::new(clock.clone()))
-}
-
 /// Application state with `store`, replay detection with the default grace, on `clock`.
 pub(crate) fn state_with(store: Store, policy: TokenPolicy, clock: &ManualClock) -> AppState {
     configured_state(store, policy, ReuseDetection::On { grace: GRACE }, clock)
 }
 
 /// Application state with every session setting given.
+#[allow(
+    clippy::needless_pass_by_value,
+    reason = "callers build the policy in the call; it is read, then dropped"
+)]
 pub(crate) fn configured_state(
     store: Store,
     policy: TokenPolicy,
     reuse: ReuseDetection,
     clock: &ManualClock,
 ) -> AppState {
-    AppState::new(Sessions::new(tokens(policy, clock), store, reuse))
+    logged_in_state(store, &policy, reuse, clock, "", "")
+}
+
+/// The families under `policy`: the store family with its issuer and lifetime, the others with
+/// their defaults.
+pub(crate) fn families(policy: &TokenPolicy) -> Families {
+    Families::configured([(
+        "store",
+        FamilyOverrides {
+            issuer: Some(policy.issuer.clone()),
+            user_ttl: Some(policy.ttl),
+            app_key_ttl: None,
+        },
+    )])
+    .unwrap()
+}
+
+/// Application state whose logins know the users of `users` and the application keys of
+/// `app_keys` (the files' text).
+pub(crate) fn logged_in_state(
+    store: Store,
+    policy: &TokenPolicy,
+    reuse: ReuseDetection,
+    clock: &ManualClock,
+    users: &str,
+    app_keys: &str,
+) -> AppState {
+    let families = families(policy);
+    let clock: Arc<dyn Clock> = Arc::new(clock.clone());
+    let tokens = FamilyTokens::new(
+        &families,
+        &KeyRing::from(HmacKey::new(KEY).unwrap()),
+        policy,
+        &clock,
+    );
+    let logins = Logins {
+        users: Users::parse(users, &families).unwrap(),
+        app_keys: AppKeys::parse(app_keys, &families).unwrap(),
+        throttle: ThrottleRule::default(),
+        pool: HashPool::new(1, 8),
+    };
+    AppState::new(&tokens, store, reuse, logins)
 }
 
 /// Application state with the in-process store and the test policy, on `clock`.

@@ -49,7 +49,7 @@ const REFRESH_BUCKETS: [f64; 14] = [
 
 /// Why a session was revoked: the `cause` label of `ccstore_sessions_revoked_total`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Revocation {
+pub(crate) enum Revocation {
     /// `POST /ccstore/v1/logout`.
     Logout,
     /// A refreshed token replayed after the grace window.
@@ -68,7 +68,7 @@ impl Revocation {
 
 /// The service's metrics, shared by every worker.
 #[derive(Debug)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     /// `requests` for each (route, status), resolved at its first use.
@@ -91,7 +91,7 @@ fn valid<T>(metric: prometheus::Result<T>) -> T {
 
 impl Metrics {
     /// Fresh metrics, with the failure counters of `store`.
-    pub fn new(store: &Store) -> Self {
+    pub(crate) fn new(store: &Store) -> Self {
         let requests = valid(IntCounterVec::new(
             Opts::new(
                 "ccstore_http_requests_total",
@@ -133,7 +133,7 @@ impl Metrics {
         valid(registry.register(Box::new(store_failures::StoreFailureCounts::new(failures))));
         Self {
             registry,
-            request_counters: (0..Route::ALL.len() * ANSWERED.len())
+            request_counters: (0..Route::count() * ANSWERED.len())
                 .map(|_| OnceLock::new())
                 .collect(),
             requests,
@@ -148,7 +148,7 @@ impl Metrics {
     }
 
     /// One request to `route` answered with `status`.
-    pub fn count_request(&self, route: Route, status: StatusCode) {
+    pub(crate) fn count_request(&self, route: Route, status: StatusCode) {
         let slot = ANSWERED
             .iter()
             .position(|answered| *answered == status)
@@ -167,12 +167,12 @@ impl Metrics {
     }
 
     /// A refresh answered after `elapsed`.
-    pub fn observe_refresh(&self, elapsed: Duration) {
+    pub(crate) fn observe_refresh(&self, elapsed: Duration) {
         self.refresh_seconds.observe(elapsed.as_secs_f64());
     }
 
     /// A token refused for `reason`; a replay also revokes its session.
-    pub fn count_rejection(&self, reason: Rejection) {
+    pub(crate) fn count_rejection(&self, reason: Rejection) {
         if let Some(counter) = self.rejections.get(reason.index()) {
             counter.inc();
         }
@@ -182,7 +182,7 @@ impl Metrics {
     }
 
     /// A session ended for `cause`.
-    pub fn count_revocation(&self, cause: Revocation) {
+    pub(crate) fn count_revocation(&self, cause: Revocation) {
         match cause {
             Revocation::Logout => self.logouts.inc(),
             Revocation::Replay => self.replays.inc(),
@@ -190,7 +190,7 @@ impl Metrics {
     }
 
     /// Every metric in the Prometheus text format.
-    pub fn render(&self) -> Result<Vec<u8>, prometheus::Error> {
+    pub(crate) fn render(&self) -> Result<Vec<u8>, prometheus::Error> {
         let mut text = Vec::with_capacity(8 * 1024);
         TextEncoder::new().encode(&self.registry.gather(), &mut text)?;
         Ok(text)

@@ -9,12 +9,14 @@ use actix_web::Error;
 use actix_web::http::StatusCode;
 
 use crate::error::ApiError;
-use crate::routes::Route;
+use crate::routes::{Operation, Route};
 use crate::telemetry::metrics::Metrics;
 
-/// Whether requests to `route` are timed for [`Metrics`]: refreshes are.
+/// Whether requests to `route` are timed for [`Metrics`]: refreshes (of every family) are.
 pub(crate) fn is_timed(route: Route) -> bool {
-    route == Route::Refresh
+    route
+        .operation()
+        .is_some_and(|served| served.operation == Operation::Refresh)
 }
 
 /// Counts a request to `route` answered with `status` and, for an error, `error`. `elapsed` is

@@ -1,0 +1,69 @@
+//! `POST <prefix>/login` of every family: a form with OAuth 2.0's password or client-credentials
+//! grant in, the first token of a new session out (`login_response`). The decision is the core's
+//! login service; here are only the request's parts and the answer's shape: `Cache-Control:
+//! no-store`, and on every answer, refusals included, the harmless cookie [`LOGIN_COOKIE`]
+//! (occ-tools stores a login's cookies and crashes when there are none; it holds no credential).
+
+use actix_web::http::header::{AUTHORIZATION, HeaderValue, SET_COOKIE};
+use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError, web};
+use ccstore_model::LoginResponse;
+
+use crate::AppState;
+use crate::api::responses::NoStoreJson;
+use crate::error::ApiError;
+use crate::family::FamilyOf;
+use crate::http::form::LoginForm;
+
+/// The cookie every login answer sets: it says only that this client went through a login
+/// here, so clients that need a cookie have one. `HttpOnly`, `SameSite=Strict`, `Secure` when
+/// the request came over TLS.
+pub(crate) const LOGIN_COOKIE: &str = "ccstore_login";
+
+/// Logs a user or an application in.
+pub(crate) async fn login(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    family: FamilyOf,
+    form: Result<LoginForm, ApiError>,
+) -> HttpResponse {
+    let mut authorization = request.headers().get_all(AUTHORIZATION);
+    let presented = match (authorization.next(), authorization.next()) {
+        // Two credentials are ambiguous: as if the one sent were malformed.
+        (Some(_), Some(_)) => Some(&b"\x00"[..]),
+        (first, None) => first.map(HeaderValue::as_bytes),
+        (None, Some(_)) => None,
+    };
+    let outcome = match form {
+        Ok(LoginForm(form)) => state
+            .login
+            .login(family.family.id(), form, presented)
+            .await
+            .map_err(|error| ApiError::Login {
+                code: error.error_code(&family.family),
+                error,
+            }),
+        Err(error) => Err(error),
+    };
+    let mut response = match outcome {
+        Ok(logged_in) => NoStoreJson(LoginResponse::bearer(
+            logged_in.token.token,
+            logged_in.token.expires_in,
+        ))
+        .respond_to(&request),
+        Err(error) => error.error_response(),
+    };
+    // Its value is the family's name: nothing a client could use, nothing secret.
+    let secure = if request.connection_info().scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    };
+    let cookie = format!(
+        "{LOGIN_COOKIE}={}; Path=/; HttpOnly; SameSite=Strict{secure}",
+        family.family.id()
+    );
+    if let Ok(cookie) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    response
+}
