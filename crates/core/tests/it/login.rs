@@ -591,3 +591,32 @@ fn a_login_at_the_end_of_the_session_cap_still_lives_its_lifetime() {
         .unwrap();
     assert_eq!(logged_in.token.expires_in, 930);
 }
+
+#[test]
+fn a_key_rotation_reaches_every_family() {
+    let fixture = fixture();
+    let rotated = b"rotated-key-0123456789-0123456789-0123456789";
+    let (_, store) = fixture.service.tokens().get("store").unwrap();
+    store
+        .keys()
+        .replace(KeySet::single(HmacKey::new(rotated).unwrap()));
+    for (family, service) in fixture.service.tokens().iter() {
+        let token = service.mint("s", Map::new()).unwrap().token;
+        let (_, claims) = open(&token, rotated);
+        assert_eq!(claims["iss"], family.issuer());
+    }
+}
+
+#[test]
+fn debug_output_shows_no_hash_passcode_secret_or_key() {
+    let fixture = fixture();
+    let shown = format!("{:?}", fixture.service);
+    assert!(shown.contains("se-570031"), "the users are there");
+    assert!(!shown.contains("$argon2id$"), "{shown}");
+    assert!(!shown.contains(TOTP_SECRET), "{shown}");
+    assert!(
+        !shown.contains(fixture.admin_key.expose_secret()),
+        "{shown}"
+    );
+    assert!(!format!("{:?}", fixture.admin_key).contains("ccak_"));
+}
