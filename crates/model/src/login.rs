@@ -94,6 +94,23 @@ mod tests {
     }
 
     #[test]
+    fn the_request_schema_marks_the_password_and_requires_no_field() {
+        use utoipa::PartialSchema;
+        let schema = serde_json::to_value(LoginRequest::schema()).unwrap();
+        assert_eq!(schema["properties"]["password"]["format"], "password");
+        assert_eq!(
+            schema["properties"]["grant_type"]["example"],
+            serde_json::json!("password")
+        );
+        assert!(schema.get("required").is_none(), "{schema}");
+        let response = serde_json::to_value(LoginResponse::schema()).unwrap();
+        assert_eq!(
+            response["required"],
+            serde_json::json!(["access_token", "token_type", "expires_in"])
+        );
+    }
+
+    #[test]
     fn debug_never_shows_the_password_or_passcode() {
         let request = LoginRequest {
             grant_type: Some("password".into()),

@@ -71,7 +71,10 @@ pub(crate) fn entries<T: DeserializeOwned>(
     text: &str,
     form: &'static str,
 ) -> impl Iterator<Item = Result<(usize, T), FileError>> {
-    text.lines()
+    // An editor's byte-order mark is not part of the first line.
+    text.strip_prefix('\u{feff}')
+        .unwrap_or(text)
+        .lines()
         .enumerate()
         .map(|(index, line)| (index + 1, line.trim()))
         .filter(|(_, line)| !line.is_empty() && !line.starts_with('#'))
@@ -122,6 +125,13 @@ mod tests {
         let text = "# header\n\n{\"n\": 1}\n   \n  {\"n\": 2}  \n";
         let got: Vec<_> = entries::<Entry>(text, "{n}").collect();
         assert_eq!(got, vec![Ok((3, Entry { n: 1 })), Ok((5, Entry { n: 2 }))]);
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_crlf_line_ends_are_not_faults() {
+        let text = "\u{feff}{\"n\": 1}\r\n{\"n\": 2}\r\n";
+        let got: Vec<_> = entries::<Entry>(text, "{n}").collect();
+        assert_eq!(got, vec![Ok((1, Entry { n: 1 })), Ok((2, Entry { n: 2 }))]);
     }
 
     #[test]

@@ -52,9 +52,9 @@ pub enum HashError {
 /// The cost parameters of an argon2id hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Cost {
-    memory: u32,
-    passes: u32,
-    lanes: u32,
+    pub(crate) memory: u32,
+    pub(crate) passes: u32,
+    pub(crate) lanes: u32,
 }
 
 impl Cost {

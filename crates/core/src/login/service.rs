@@ -22,6 +22,7 @@ use std::sync::Arc;
 use arc_swap::ArcSwap;
 use ccstore_model::LoginRequest;
 use secrecy::SecretString;
+use secrecy::zeroize::Zeroize;
 
 use crate::family::{Family, Grant};
 use crate::family_tokens::FamilyTokens;
@@ -29,7 +30,7 @@ use crate::login::app_keys::AppKeys;
 use crate::login::error::LoginError;
 use crate::login::pool::HashPool;
 use crate::login::throttle::{AccountKey, LoginAttempts, ThrottleRule};
-use crate::login::users::Users;
+use crate::login::users::{User, Users};
 use crate::{IssuedToken, TokenError, TokenService, bearer_token};
 
 /// A successful login.
@@ -141,7 +142,7 @@ impl<A: LoginAttempts> LoginService<A> {
             totp_code,
             ..
         } = request;
-        let (Some(username), Some(password)) = (username, password.map(SecretString::from)) else {
+        let (Some(username), Some(password)) = (username, password.map(into_secret)) else {
             return Err(LoginError::InvalidRequest(
                 "username and password are required.",
             ));
@@ -166,17 +167,15 @@ impl<A: LoginAttempts> LoginService<A> {
         // The check may have waited in the queue: the passcode is judged at the time it ends.
         let now = tokens.now();
         let user = users.find(family.id(), &username).filter(|_| matched);
-        let accepted = match user.map(|user| (user, user.totp())) {
-            None => false,
-            Some((_, None)) => true,
-            Some((_, Some(totp))) => {
-                match totp_code.and_then(|code| totp.matching_step(&code, now)) {
-                    Some(step) => self.attempts.use_totp_step(&account, step, now).await?,
-                    None => false,
-                }
-            }
+        // A user with a TOTP secret also needs a passcode not used before.
+        let passcode_ok = match user.and_then(User::totp) {
+            None => true,
+            Some(totp) => match totp_code.and_then(|code| totp.matching_step(&code, now)) {
+                Some(step) => self.attempts.use_totp_step(&account, step, now).await?,
+                None => false,
+            },
         };
-        let Some(user) = user.filter(|_| accepted) else {
+        let Some(user) = user.filter(|_| passcode_ok) else {
             self.attempts
                 .record_failure(&account, now, self.rule)
                 .await?;
@@ -186,4 +185,12 @@ impl<A: LoginAttempts> LoginService<A> {
         let ttl = family.ttl(Grant::Password);
         Ok(tokens.mint_lasting(user.sub(), user.claims().clone(), ttl)?)
     }
+}
+
+/// `text` as a secret, its own buffer zeroed (moving a `String` into a secret may reallocate
+/// and leave the old bytes behind).
+fn into_secret(mut text: String) -> SecretString {
+    let secret = SecretString::from(text.as_str());
+    text.zeroize();
+    secret
 }

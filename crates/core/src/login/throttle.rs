@@ -104,7 +104,9 @@ impl AccountKey {
             .chain_update(normalised(username).as_bytes())
             .finalize();
         let mut key = [0; 16];
-        key.copy_from_slice(digest.get(..16).unwrap_or(&[0; 16]));
+        key.iter_mut()
+            .zip(digest)
+            .for_each(|(byte, digest)| *byte = digest);
         Self(key)
     }
 

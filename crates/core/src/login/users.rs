@@ -254,3 +254,80 @@ impl NewUser<'_> {
         serde_json::to_string(&line).map_err(|_| LineFault::Syntax(FORM))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::login::password::DUMMY_PASSWORD;
+
+    fn users_with(password: &str) -> Users {
+        let families = Families::default();
+        let line = NewUser {
+            username: "Ann@Example.com",
+            family: families.get("store").unwrap(),
+            sub: "se-1",
+            claims: Map::new(),
+            totp_secret: None,
+        }
+        .line(&SecretString::from(password))
+        .unwrap();
+        Users::parse(&line, &families).unwrap()
+    }
+
+    #[test]
+    fn an_unknown_name_is_checked_by_argon2_against_the_dummy() {
+        let users = users_with("a long password");
+        // Only a real argon2id verification of the dummy's password against the dummy hash can
+        // report a match here; the user stays unknown, so nobody is let in.
+        let checked = users.check("store", "nobody", &SecretString::from(DUMMY_PASSWORD));
+        assert!(checked.password_matched);
+        assert!(checked.user.is_none());
+        assert!(checked.authenticated().is_none());
+        let wrong = users.check("store", "nobody", &SecretString::from("a long password"));
+        assert!(!wrong.password_matched);
+    }
+
+    #[test]
+    fn a_known_name_is_checked_against_its_own_hash_in_any_case() {
+        let users = users_with("a long password");
+        let right = users.check(
+            "store",
+            "ann@example.COM",
+            &SecretString::from("a long password"),
+        );
+        assert_eq!(right.authenticated().map(User::sub), Some("se-1"));
+        let dummy = users.check(
+            "store",
+            "ann@example.com",
+            &SecretString::from(DUMMY_PASSWORD),
+        );
+        assert!(!dummy.password_matched && dummy.authenticated().is_none());
+        let other_family = users.check(
+            "agent",
+            "ann@example.com",
+            &SecretString::from("a long password"),
+        );
+        assert!(other_family.user.is_none() && other_family.authenticated().is_none());
+    }
+
+    #[test]
+    fn the_dummy_costs_what_most_users_hashes_cost() {
+        let families = Families::default();
+        let strong = PasswordHash::dummy(Cost {
+            memory: 32_768,
+            passes: 3,
+            lanes: 1,
+        })
+        .unwrap();
+        let owasp = PasswordHash::new(&SecretString::from("whatever pw")).unwrap();
+        let line = |name: &str, hash: &PasswordHash| {
+            format!(
+                r#"{{"username":"{name}","family":"store","sub":"{name}","password_hash":"{}"}}"#,
+                hash.as_phc()
+            )
+        };
+        let text = [line("a", &strong), line("b", &owasp), line("c", &strong)].join("\n");
+        let users = Users::parse(&text, &families).unwrap();
+        assert_eq!(users.dummy.cost(), strong.cost());
+    }
+}

@@ -8,7 +8,11 @@
 )]
 
 mod handmade;
+mod hash_pool;
 mod interop;
+mod login;
+mod login_files;
+mod login_throttle;
 mod mint;
 mod properties;
 mod refresh;
