@@ -36,16 +36,17 @@
 //! # Why foldhash, and why hash flooding is no risk here
 //!
 //! A lookup hashes one 16-byte key, at least twice per refresh (find, insert or move on). std's
-//! `RandomState` (`SipHash`-1-3) spends tens of nanoseconds on it; foldhash, hashbrown's default
-//! hasher and already in the tree through actix-http, a few multiplications. Its `RandomState` is seeded per process from the operating system's
-//! randomness and per table (each shard has its own seed), so no list of keys collides in every
-//! process or in every shard. Foldhash does not claim to resist an attacker who can watch many
-//! hashes and then choose keys; here nobody can choose keys: a record's key is the session id of a
-//! token whose signature was already checked (the store is never reached before), so every key is
-//! one that we or the co-signing OCC issued, a random UUID, or the SHA-256 of another id, and an
-//! attacker would need a signed token per key to try one. A shard's table also never holds more
-//! than its share of the capacity, and nothing about it (order, timing of one probe) is visible
-//! in an answer beyond the noise of a network round trip.
+//! `RandomState` (`SipHash`-1-3) spends tens of nanoseconds on it; foldhash (hashbrown's default
+//! hasher, already in the tree through actix-http) a few multiplications. Each shard's hasher
+//! has its own 64-bit seed, and the process one shared secret, both drawn from the operating
+//! system's randomness (foldhash's own defaults come from address-space layout and the time), so
+//! no list of keys collides in every process or in every shard. Foldhash does not claim to resist
+//! an attacker who can watch many hashes and then choose keys; here nobody can choose keys: a
+//! record's key is the session id of a token whose signature was already checked (the store is
+//! never reached before), so every key is one that we or the co-signing OCC issued, a random
+//! UUID, or the SHA-256 of another id, and an attacker would need a signed token per key to try
+//! one. A shard's table never holds more than its share of the capacity, and nothing about it
+//! (order, the time of one probe) shows in an answer beyond the noise of a network round trip.
 //!
 //! Not `moka`: its bound is an eviction policy (it would drop live sessions, revocations included,
 //! when full), and each of its entries carries reference counts, access and write-order queue
@@ -54,10 +55,12 @@
 //! The per-session rules (what a refresh, a replay, a logout do to one record) are the methods of
 //! [`Session`]; the container only finds, creates and drops records.
 
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
-use foldhash::fast::RandomState;
+use foldhash::SharedSeed;
+use foldhash::fast::SeedableRandomState;
 use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -84,6 +87,21 @@ const SWEEP_STEP: usize = 8;
 /// it is refused.
 const FULL_SWEEP: usize = 64;
 
+/// A hasher seeded from the operating system's randomness: its own seed for each shard, and one
+/// secret shared by all of a process's shards (foldhash's own seeds come from address-space
+/// layout and the time).
+fn shard_hasher() -> SeedableRandomState {
+    static SHARED: OnceLock<SharedSeed> = OnceLock::new();
+    let shared = SHARED.get_or_init(|| SharedSeed::from_u64(os_random()));
+    SeedableRandomState::with_seed(os_random(), shared)
+}
+
+/// 64 random bits: std's `RandomState` is keyed from the operating system's randomness (and a
+/// new one differs from the last), so what it makes of no input is as random as its key.
+fn os_random() -> u64 {
+    std::hash::RandomState::new().build_hasher().finish()
+}
+
 /// A session id's key: 128 bits as two words, so a record aligns to 8 bytes, not 16.
 type Key = [u64; 2];
 
@@ -107,7 +125,7 @@ impl Shard {
     /// A shard with room for `records` records before its table grows.
     fn with_room(records: usize) -> Self {
         Self(Mutex::new(Records {
-            sessions: IndexMap::with_capacity_and_hasher(records, RandomState::default()),
+            sessions: IndexMap::with_capacity_and_hasher(records, shard_hasher()),
             cursor: 0,
         }))
     }
@@ -115,7 +133,7 @@ impl Shard {
 
 #[derive(Debug)]
 struct Records {
-    sessions: IndexMap<Key, Session, RandomState>,
+    sessions: IndexMap<Key, Session, SeedableRandomState>,
     /// The next record the sweep checks.
     cursor: usize,
 }
@@ -346,10 +364,61 @@ mod tests {
     }
 
     #[test]
+    fn every_shard_hashes_with_its_own_random_seed() {
+        let key = session_key("the-same-session");
+        let hashes: Vec<u64> = (0..4).map(|_| shard_hasher().hash_one(key)).collect();
+        for (i, hash) in hashes.iter().enumerate() {
+            assert!(!hashes[..i].contains(hash), "{hashes:x?}");
+        }
+        assert_ne!(os_random(), os_random());
+    }
+
+    #[test]
     fn a_big_store_has_shards_and_a_small_one_a_single_shard() {
         assert_eq!(MemoryStore::new(0).shards.len(), 1);
         assert_eq!(MemoryStore::new(10).shards.len(), 1);
         assert_eq!(MemoryStore::new(1_000_000).shards.len(), 313);
+        // Room for a full store's share from the start, so no table grows on the request path.
+        let rooms = |store: &MemoryStore| -> Vec<usize> {
+            let shards = store.shards.iter();
+            shards
+                .map(|shard| shard.0.lock().unwrap().sessions.capacity())
+                .collect()
+        };
+        assert!(
+            rooms(&MemoryStore::new(1_000_000))
+                .iter()
+                .all(|&room| room >= SHARD_ROOM)
+        );
+        assert!(rooms(&MemoryStore::new(10)).iter().all(|&room| room >= 10));
+    }
+
+    #[test]
+    fn times_count_from_the_first_operation_and_a_clock_stepped_back_expires_nothing_early() {
+        let store = MemoryStore::new(10);
+        let start = 1_800_000_000;
+        now(store.rotate(attempt("a", "t0", "t1", start))).unwrap();
+        now(store.revoke("a", start, 50)).unwrap();
+        // Stepped back past the store's epoch: the revocation still holds.
+        assert!(now(store.is_revoked("a", start - 2 * EPOCH_MARGIN)).unwrap());
+        assert!(now(store.is_revoked("a", start + 99)).unwrap());
+        assert!(
+            !now(store.is_revoked("a", start + 100)).unwrap(),
+            "the record's life is up"
+        );
+        // Times a hundred years on are still exact.
+        let later = start + 50;
+        now(store.rotate(attempt("b", "t0", "t1", later))).unwrap();
+        let far = attempt("b", "t1", "t2", later + 1);
+        let far = RefreshAttempt {
+            keep_for: crate::store::MAX_RECORD_SECONDS,
+            ..far
+        };
+        assert_eq!(now(store.rotate(far)), Ok(Rotation::Rotated));
+        let gone = later + 1 + crate::store::MAX_RECORD_SECONDS;
+        now(store.revoke("b", gone - 1, 1)).unwrap();
+        assert!(now(store.is_revoked("b", gone - 1)).unwrap());
+        assert!(!now(store.is_revoked("b", gone)).unwrap());
     }
 
     #[test]
