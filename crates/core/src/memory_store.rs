@@ -14,9 +14,10 @@
 //! - **Room from the start.** Each shard's table is made with room for [`SHARD_ROOM`] records
 //!   (4,096 buckets, six standard deviations above a full store's share), so it never rehashes
 //!   and its records never move to a larger vector on the request path, and the allocator never
-//!   holds the freed smaller tables of a store that grew (they cost about 16 bytes of RSS per
-//!   session before). The record vector's pages that no record has reached yet are address space,
-//!   not memory; the hash index (about 12 bytes per room) is written from the start.
+//!   holds the freed smaller tables of a store that grew (in the server they cost about 24 bytes
+//!   of RSS per session before). The record vector's pages that no record has reached yet are
+//!   address space, not memory; what is written at the start (the hash indexes' control bytes
+//!   and allocator headers) is about 4 MiB and 2 ms for the default capacity.
 //! - **Expiry is a cursor, not a sweep.** Each shard keeps its records in insertion order
 //!   (`indexmap`, whose entries are one dense vector) and a cursor into them. Every operation on a
 //!   shard moves its cursor [`SWEEP_STEP`] records on, dropping those whose time is up
