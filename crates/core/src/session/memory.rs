@@ -10,9 +10,14 @@
 //!
 //! - **Shards.** Sessions are spread by their (random) id over shards of about
 //!   [`SESSIONS_PER_SHARD`] each, every shard behind its own mutex, held for one record's work.
-//!   Workers touching different sessions almost never meet, and when a shard's table grows it
-//!   rehashes a few thousand records, stalling only the sessions of that shard, for tens of
-//!   microseconds.
+//!   Workers touching different sessions almost never meet.
+//! - **Room from the start.** Each shard's table is made with room for [`SHARD_ROOM`] records
+//!   (4,096 buckets, six standard deviations above a full store's share), so it never rehashes
+//!   and its records never move to a larger vector on the request path, and the allocator never
+//!   holds the freed smaller tables of a store that grew (in the server they cost about 24 bytes
+//!   of RSS per session before). The record vector's pages that no record has reached yet are
+//!   address space, not memory; what is written at the start (the hash indexes' control bytes
+//!   and allocator headers) is about 4 MiB and 2 ms for the default capacity.
 //! - **Expiry is a cursor, not a sweep.** Each shard keeps its records in insertion order
 //!   (`indexmap`, whose entries are one dense vector) and a cursor into them. Every operation on a
 //!   shard moves its cursor [`SWEEP_STEP`] records on, dropping those whose time is up
@@ -24,11 +29,25 @@
 //! - **Capacity is one atomic count**, reserved before a record is added, so "full" is exact
 //!   without a global lock.
 //! - **Small records.** A session's tokens are inline (`smallvec`, in [`Session`]) in the usual
-//!   case of one head and at most two recently refreshed tokens, so a record is 144 bytes in its
-//!   shard's vector (104 before the retry rule made each token remember its parent, its expiry and
-//!   whether its session moved on), with no heap allocation of its own, plus about 10 bytes of
-//!   hash index; a shard's vector has room for 3,584 records, about 12% more than it holds at
-//!   capacity. The RSS measured per session is in `docs/benchmarks-scale.md`.
+//!   case of one head and at most two recently refreshed tokens, and its times are 32-bit
+//!   [`Stamp`]s from the store's epoch, so a record is 120 bytes in its shard's vector (key,
+//!   cached hash and [`Session`]), with no heap allocation of its own, plus about 10 bytes of hash
+//!   index. The RSS measured per session is in `docs/benchmarks-scale.md`.
+//!
+//! # Why foldhash, and why hash flooding is no risk here
+//!
+//! A lookup hashes one 16-byte key, at least twice per refresh (find, insert or move on). std's
+//! `RandomState` (`SipHash`-1-3) spends tens of nanoseconds on it; foldhash (hashbrown's default
+//! hasher, already in the tree through actix-http) a few multiplications. Each shard's hasher
+//! has its own 64-bit seed, and the process one shared secret, both drawn from the operating
+//! system's randomness (foldhash's own defaults come from address-space layout and the time), so
+//! no list of keys collides in every process or in every shard. Foldhash does not claim to resist
+//! an attacker who can watch many hashes and then choose keys; here nobody can choose keys: a
+//! record's key is the session id of a token whose signature was already checked (the store is
+//! never reached before), so every key is one that we or the co-signing OCC issued, a random
+//! UUID, or the SHA-256 of another id, and an attacker would need a signed token per key to try
+//! one. A shard's table never holds more than its share of the capacity, and nothing about it
+//! (order, the time of one probe) shows in an answer beyond the noise of a network round trip.
 //!
 //! Not `moka`: its bound is an eviction policy (it would drop live sessions, revocations included,
 //! when full), and each of its entries carries reference counts, access and write-order queue
@@ -37,21 +56,30 @@
 //! The per-session rules (what a refresh, a replay, a logout do to one record) are the methods of
 //! [`Session`]; the container only finds, creates and drops records.
 
-use std::hash::RandomState;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
+use foldhash::SharedSeed;
+use foldhash::fast::SeedableRandomState;
 use indexmap::IndexMap;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::record::Session;
+use super::record::{Epoch, Session, Stamp};
 use super::store::{RefreshAttempt, Rotation, SessionStore, StoreError};
 
 /// Sessions a shard holds on average when the store is full: its table then has 4,096 buckets
-/// (hashbrown fills them to 7/8, 3,584 records), with room for six standard deviations of the
-/// random spread of sessions over shards.
+/// (hashbrown fills them to 7/8, [`SHARD_ROOM`] records), with room for six standard deviations
+/// of the random spread of sessions over shards.
 const SESSIONS_PER_SHARD: usize = 3_200;
+
+/// Records a shard has room for from the start, without growing: 7/8 of 4,096 buckets.
+const SHARD_ROOM: usize = 3_584;
+
+/// How far before the first time the store is given its [`Epoch`] lies: a clock stepped back by
+/// up to a day still compares exactly.
+const EPOCH_MARGIN: u64 = 86_400;
 
 /// Records each operation on a shard checks for expiry, after its own work.
 const SWEEP_STEP: usize = 8;
@@ -59,6 +87,21 @@ const SWEEP_STEP: usize = 8;
 /// Records a request that needs a new record checks for expiry when the store is full, before
 /// it is refused.
 const FULL_SWEEP: usize = 64;
+
+/// A hasher seeded from the operating system's randomness: its own seed for each shard, and one
+/// secret shared by all of a process's shards (foldhash's own seeds come from address-space
+/// layout and the time).
+fn shard_hasher() -> SeedableRandomState {
+    static SHARED: OnceLock<SharedSeed> = OnceLock::new();
+    let shared = SHARED.get_or_init(|| SharedSeed::from_u64(os_random()));
+    SeedableRandomState::with_seed(os_random(), shared)
+}
+
+/// 64 random bits: std's `RandomState` is keyed from the operating system's randomness (and a
+/// new one differs from the last), so what it makes of no input is as random as its key.
+fn os_random() -> u64 {
+    std::hash::RandomState::new().build_hasher().finish()
+}
 
 /// A session id's key: 128 bits as two words, so a record aligns to 8 bytes, not 16.
 type Key = [u64; 2];
@@ -70,29 +113,54 @@ pub struct MemoryStore {
     /// Records held, expired ones included until the cursor passes them.
     len: AtomicUsize,
     capacity: usize,
+    /// Where the records' times count from, set by the first operation.
+    epoch: OnceLock<Epoch>,
 }
 
 /// One shard, on its own cache lines so that workers locking neighbours do not slow each other.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 #[repr(align(128))]
 struct Shard(Mutex<Records>);
 
-#[derive(Debug, Default)]
+impl Shard {
+    /// A shard with room for `records` records before its table grows.
+    fn with_room(records: usize) -> Self {
+        Self(Mutex::new(Records {
+            sessions: IndexMap::with_capacity_and_hasher(records, shard_hasher()),
+            cursor: 0,
+        }))
+    }
+}
+
+#[derive(Debug)]
 struct Records {
-    sessions: IndexMap<Key, Session, RandomState>,
+    sessions: IndexMap<Key, Session, SeedableRandomState>,
     /// The next record the sweep checks.
     cursor: usize,
 }
 
 impl MemoryStore {
-    /// A store of at most `capacity` sessions, in one shard per [`SESSIONS_PER_SHARD`] of them.
+    /// A store of at most `capacity` sessions, in one shard per [`SESSIONS_PER_SHARD`] of them,
+    /// each with room for its share from the start.
     pub fn new(capacity: usize) -> Self {
         let shards = capacity.div_ceil(SESSIONS_PER_SHARD).max(1);
+        let room = SHARD_ROOM.min(capacity);
         Self {
-            shards: (0..shards).map(|_| Shard::default()).collect(),
+            shards: (0..shards).map(|_| Shard::with_room(room)).collect(),
             len: AtomicUsize::new(0),
             capacity,
+            epoch: OnceLock::new(),
         }
+    }
+
+    /// `now` as the records keep it.
+    fn stamp(&self, now: u64) -> Stamp {
+        self.epoch(now).stamp(now)
+    }
+
+    /// The store's epoch, set [`EPOCH_MARGIN`] before `now` if this is its first operation.
+    fn epoch(&self, now: u64) -> Epoch {
+        *self.epoch.get_or_init(|| Epoch::before(now, EPOCH_MARGIN))
     }
 
     /// Sessions held now, expired ones included until the sweep passes them.
@@ -135,7 +203,7 @@ impl MemoryStore {
     fn with_session<R>(
         &self,
         key: Key,
-        now: u64,
+        now: Stamp,
         work: impl FnOnce(&mut Session) -> R,
     ) -> Option<R> {
         let mut records = self.lock(key);
@@ -161,7 +229,7 @@ impl MemoryStore {
     }
 
     /// Moves the cursor of `records` up to `steps` records on, dropping those whose time is up.
-    fn sweep(&self, records: &mut Records, now: u64, steps: usize) {
+    fn sweep(&self, records: &mut Records, now: Stamp, steps: usize) {
         for _ in 0..steps {
             if records.cursor >= records.sessions.len() {
                 records.cursor = 0;
@@ -187,7 +255,7 @@ impl MemoryStore {
 
 impl SessionStore for MemoryStore {
     async fn is_revoked(&self, sid: &str, now: u64) -> Result<bool, StoreError> {
-        let key = session_key(sid);
+        let (key, now) = (session_key(sid), self.stamp(now));
         let mut records = self.lock(key);
         let revoked = records
             .sessions
@@ -198,14 +266,19 @@ impl SessionStore for MemoryStore {
     }
 
     async fn revoke(&self, sid: &str, now: u64, ttl: u64) -> Result<(), StoreError> {
-        self.with_session(session_key(sid), now, |session| session.revoke(now, ttl))
-            .ok_or(StoreError::Full)
+        let epoch = self.epoch(now);
+        let until = epoch.stamp(now.saturating_add(ttl));
+        self.with_session(session_key(sid), epoch.stamp(now), |session| {
+            session.revoke(until);
+        })
+        .ok_or(StoreError::Full)
     }
 
     async fn rotate(&self, attempt: RefreshAttempt<'_>) -> Result<Rotation, StoreError> {
         let (token, successor) = (token_key(attempt.token_id), token_key(attempt.successor_id));
-        self.with_session(session_key(attempt.sid), attempt.now, |session| {
-            session.rotate(&attempt, token, successor)
+        let times = self.epoch(attempt.now).attempt(&attempt);
+        self.with_session(session_key(attempt.sid), times.now(), |session| {
+            session.rotate(&times, token, successor)
         })
         .ok_or(StoreError::Full)
     }
@@ -269,10 +342,11 @@ mod tests {
     }
 
     #[test]
-    fn a_record_is_144_bytes_with_a_clients_tokens_inline() {
-        assert_eq!(size_of::<Session>(), 120);
+    fn a_record_is_120_bytes_with_a_clients_tokens_inline() {
+        assert_eq!(size_of::<Session>(), 96);
         assert_eq!(align_of::<Session>(), 8);
-        assert_eq!(size_of::<(u64, Key, Session)>(), 144);
+        assert_eq!(size_of::<(u64, Key, Session)>(), 120);
+        let epoch = Epoch::before(1_000, EPOCH_MARGIN);
         let mut session = Session::default();
         // A client refreshing every 30 s, with the default 30 s grace window.
         for (at, token, successor) in [
@@ -280,9 +354,9 @@ mod tests {
             (1_030, "t1", "t2"),
             (1_060, "t2", "t3"),
         ] {
-            let attempt = attempt("s", token, successor, at);
+            let times = epoch.attempt(&attempt("s", token, successor, at));
             assert_eq!(
-                session.rotate(&attempt, token_key(token), token_key(successor)),
+                session.rotate(&times, token_key(token), token_key(successor)),
                 Rotation::Rotated
             );
             assert!(!session.tokens_held().2, "spilled at {at}");
@@ -291,10 +365,61 @@ mod tests {
     }
 
     #[test]
+    fn every_shard_hashes_with_its_own_random_seed() {
+        let key = session_key("the-same-session");
+        let hashes: Vec<u64> = (0..4).map(|_| shard_hasher().hash_one(key)).collect();
+        for (i, hash) in hashes.iter().enumerate() {
+            assert!(!hashes[..i].contains(hash), "{hashes:x?}");
+        }
+        assert_ne!(os_random(), os_random());
+    }
+
+    #[test]
     fn a_big_store_has_shards_and_a_small_one_a_single_shard() {
         assert_eq!(MemoryStore::new(0).shards.len(), 1);
         assert_eq!(MemoryStore::new(10).shards.len(), 1);
         assert_eq!(MemoryStore::new(1_000_000).shards.len(), 313);
+        // Room for a full store's share from the start, so no table grows on the request path.
+        let rooms = |store: &MemoryStore| -> Vec<usize> {
+            let shards = store.shards.iter();
+            shards
+                .map(|shard| shard.0.lock().unwrap().sessions.capacity())
+                .collect()
+        };
+        assert!(
+            rooms(&MemoryStore::new(1_000_000))
+                .iter()
+                .all(|&room| room >= SHARD_ROOM)
+        );
+        assert!(rooms(&MemoryStore::new(10)).iter().all(|&room| room >= 10));
+    }
+
+    #[test]
+    fn times_count_from_the_first_operation_and_a_clock_stepped_back_expires_nothing_early() {
+        let store = MemoryStore::new(10);
+        let start = 1_800_000_000;
+        now(store.rotate(attempt("a", "t0", "t1", start))).unwrap();
+        now(store.revoke("a", start, 50)).unwrap();
+        // Stepped back past the store's epoch: the revocation still holds.
+        assert!(now(store.is_revoked("a", start - 2 * EPOCH_MARGIN)).unwrap());
+        assert!(now(store.is_revoked("a", start + 99)).unwrap());
+        assert!(
+            !now(store.is_revoked("a", start + 100)).unwrap(),
+            "the record's life is up"
+        );
+        // Times a hundred years on are still exact.
+        let later = start + 50;
+        now(store.rotate(attempt("b", "t0", "t1", later))).unwrap();
+        let far = attempt("b", "t1", "t2", later + 1);
+        let far = RefreshAttempt {
+            keep_for: crate::MAX_RECORD_SECONDS,
+            ..far
+        };
+        assert_eq!(now(store.rotate(far)), Ok(Rotation::Rotated));
+        let gone = later + 1 + crate::MAX_RECORD_SECONDS;
+        now(store.revoke("b", gone - 1, 1)).unwrap();
+        assert!(now(store.is_revoked("b", gone - 1)).unwrap());
+        assert!(!now(store.is_revoked("b", gone)).unwrap());
     }
 
     #[test]

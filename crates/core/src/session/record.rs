@@ -59,12 +59,75 @@ type Heads = SmallVec<[Head; 1]>;
 /// 30 s grace window keeps its last two.
 type RetiredTokens = SmallVec<[Retired; 2]>;
 
+/// A time in a record: whole seconds since the store's [`Epoch`], in 32 bits (136 years).
+///
+/// Every time a record holds is at most [`MAX_RECORD_SECONDS`](crate::MAX_RECORD_SECONDS)
+/// (100 years) after the `now` it was computed at, so 32 bits hold them all for 36 years of one
+/// process; later ones saturate to the largest stamp ("for ever", as such a time was anyway).
+/// Times before the epoch saturate to 0: a clock stepped back that far sees nothing expire
+/// early. Half the width of a `u64` keeps a record at 96 bytes instead of 120.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Stamp(u32);
+
+impl Stamp {
+    /// `seconds` later, saturating.
+    fn plus(self, seconds: u32) -> Self {
+        Self(self.0.saturating_add(seconds))
+    }
+}
+
+/// Where a store's [`Stamp`]s count from.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Epoch(u64);
+
+impl Epoch {
+    /// An epoch `margin` seconds before `first`, the first time the store is given: a clock
+    /// stepped back by up to the margin still compares exactly.
+    pub(crate) fn before(first: u64, margin: u64) -> Self {
+        Self(first.saturating_sub(margin))
+    }
+
+    /// `time` (seconds since the Unix epoch) as a stamp, saturating at both ends.
+    pub(crate) fn stamp(self, time: u64) -> Stamp {
+        Stamp(u32::try_from(time.saturating_sub(self.0)).unwrap_or(u32::MAX))
+    }
+
+    /// The times of `attempt` as the record keeps them.
+    pub(crate) fn attempt(self, attempt: &RefreshAttempt<'_>) -> AttemptTimes {
+        AttemptTimes {
+            now: self.stamp(attempt.now),
+            grace: u32::try_from(attempt.grace).unwrap_or(u32::MAX),
+            successor_expires: self.stamp(attempt.successor_expires),
+            token_expires: self.stamp(attempt.token_expires),
+            keep_until: self.stamp(attempt.now.saturating_add(attempt.keep_for)),
+        }
+    }
+}
+
+/// A [`RefreshAttempt`]'s times, as stamps (see its fields for what each means).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AttemptTimes {
+    now: Stamp,
+    grace: u32,
+    successor_expires: Stamp,
+    token_expires: Stamp,
+    /// `now` plus the attempt's `keep_for`.
+    keep_until: Stamp,
+}
+
+impl AttemptTimes {
+    /// When the attempt is made.
+    pub(crate) fn now(&self) -> Stamp {
+        self.now
+    }
+}
+
 /// A token that may be refreshed: its key, when it stops being usable, and its parent's key.
 #[derive(Debug, Clone, Copy)]
 struct Head {
     id: u64,
-    expires: u64,
     parent: u64,
+    expires: Stamp,
 }
 
 /// A token refreshed already: its key, when first, when it stops being usable, and whether a
@@ -72,19 +135,26 @@ struct Head {
 #[derive(Debug, Clone, Copy)]
 struct Retired {
     id: u64,
-    at: u64,
-    expires: u64,
+    at: Stamp,
+    expires: Stamp,
     moved_on: bool,
 }
 
-/// What one session needs: times in seconds since the epoch, token ids in 64 bits (collisions
-/// among the handful of tokens of one session are out of reach).
+impl Retired {
+    /// Whether `now` is within `grace` seconds of the token's first refresh.
+    fn within_grace(&self, now: Stamp, grace: u32) -> bool {
+        now <= self.at.plus(grace)
+    }
+}
+
+/// What one session needs: times as [`Stamp`]s, token ids in 64 bits (collisions among the
+/// handful of tokens of one session are out of reach).
 #[derive(Debug, Default)]
 pub(crate) struct Session {
     /// Drop the record after this: the latest `exp` seen, or the end of a revocation.
-    pub(crate) expires: u64,
+    expires: Stamp,
     /// Revoked until this (0: not revoked).
-    revoked_until: u64,
+    revoked_until: Stamp,
     /// Tokens that may be refreshed, oldest first.
     heads: Heads,
     /// Tokens refreshed lately, oldest first.
@@ -93,32 +163,27 @@ pub(crate) struct Session {
 
 impl Session {
     /// Whether the record is no longer needed at `now`: no token of its session can be used.
-    pub(crate) fn is_expired(&self, now: u64) -> bool {
+    pub(crate) fn is_expired(&self, now: Stamp) -> bool {
         self.expires <= now
     }
 
     /// Whether the session is revoked at `now`.
-    pub(crate) fn is_revoked(&self, now: u64) -> bool {
+    pub(crate) fn is_revoked(&self, now: Stamp) -> bool {
         self.revoked_until > now
     }
 
-    /// Revokes the session from `now` for `ttl` seconds, or for as long as the record would
-    /// have lived (an older token of the session may live longer than the one logged out).
-    pub(crate) fn revoke(&mut self, now: u64, ttl: u64) {
-        let until = now.saturating_add(ttl).max(self.expires);
+    /// Revokes the session until `until`, or for as long as the record would have lived (an
+    /// older token of the session may live longer than the one logged out).
+    pub(crate) fn revoke(&mut self, until: Stamp) {
+        let until = until.max(self.expires);
         self.revoked_until = self.revoked_until.max(until);
         self.expires = self.expires.max(until);
     }
 
-    /// Applies the refresh-once rule (see the module doc) to `attempt`, with `token` and
-    /// `successor` the keys of its token ids, and records the outcome.
-    pub(crate) fn rotate(
-        &mut self,
-        attempt: &RefreshAttempt<'_>,
-        token: u64,
-        successor: u64,
-    ) -> Rotation {
-        let now = attempt.now;
+    /// Applies the refresh-once rule (see the module doc) to an attempt at `times`, with `token`
+    /// and `successor` the keys of its token ids, and records the outcome.
+    pub(crate) fn rotate(&mut self, times: &AttemptTimes, token: u64, successor: u64) -> Rotation {
+        let (now, grace) = (times.now, times.grace);
         if self.is_revoked(now) {
             return Rotation::SessionRevoked;
         }
@@ -126,18 +191,17 @@ impl Session {
         let known = self.expires > now;
         self.heads.retain(|head| head.expires > now);
         self.retired.retain(|retired| {
-            retired.expires > now
-                && (!retired.moved_on || now <= retired.at.saturating_add(attempt.grace))
+            retired.expires > now && (!retired.moved_on || retired.within_grace(now, grace))
         });
         let outcome = if let Some(index) = self.heads.iter().position(|head| head.id == token) {
             let head = self.heads.remove(index);
             for parent in self.retired.iter_mut().filter(|r| r.id == head.parent) {
                 parent.moved_on = true;
             }
-            self.retire(token, now, attempt.token_expires);
+            self.retire(token, now, times.token_expires);
             Rotation::Rotated
         } else if let Some(retired) = self.retired.iter().find(|r| r.id == token) {
-            if now <= retired.at.saturating_add(attempt.grace) {
+            if retired.within_grace(now, grace) {
                 Rotation::WithinGrace
             } else {
                 // Only a retired token whose successors are all unused is still kept here.
@@ -147,7 +211,7 @@ impl Session {
         } else if known {
             return Rotation::Replayed;
         } else {
-            self.retire(token, now, attempt.token_expires);
+            self.retire(token, now, times.token_expires);
             Rotation::Rotated
         };
         if self.heads.len() >= MAX_TRACKED {
@@ -155,10 +219,10 @@ impl Session {
         }
         self.heads.push(Head {
             id: successor,
-            expires: attempt.successor_expires,
             parent: token,
+            expires: times.successor_expires,
         });
-        self.expires = self.expires.max(now.saturating_add(attempt.keep_for));
+        self.expires = self.expires.max(times.keep_until);
         outcome
     }
 
@@ -174,7 +238,7 @@ impl Session {
     }
 
     /// Remembers `token` as refreshed at `now`, forgetting the oldest beyond [`MAX_TRACKED`].
-    fn retire(&mut self, token: u64, now: u64, expires: u64) {
+    fn retire(&mut self, token: u64, now: Stamp, expires: Stamp) {
         if self.retired.len() >= MAX_TRACKED {
             self.retired.remove(0);
         }
@@ -184,5 +248,32 @@ impl Session {
             expires,
             moved_on: false,
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stamps_count_from_the_epoch_and_saturate_at_both_ends() {
+        let epoch = Epoch::before(1_000_000, 86_400);
+        assert_eq!(epoch.stamp(1_000_000), Stamp(86_400));
+        assert_eq!(epoch.stamp(1_000_000 - 86_400), Stamp(0));
+        assert_eq!(epoch.stamp(5), Stamp(0), "before the epoch");
+        assert_eq!(epoch.stamp(913_600 + u64::from(u32::MAX)), Stamp(u32::MAX));
+        assert_eq!(epoch.stamp(u64::MAX), Stamp(u32::MAX));
+        assert_eq!(Epoch::before(10, 86_400).stamp(10), Stamp(10));
+        assert_eq!(Stamp(u32::MAX - 1).plus(30), Stamp(u32::MAX));
+    }
+
+    #[test]
+    fn a_record_lives_a_hundred_years_past_now_for_decades_of_one_process() {
+        // The longest a record is kept, from a `now` 35 years after the store's first.
+        let epoch = Epoch::before(1_800_000_000, 86_400);
+        let now = 1_800_000_000 + 35 * 366 * 86_400;
+        let far = now + crate::MAX_RECORD_SECONDS;
+        assert!(epoch.stamp(far) > epoch.stamp(far - 1));
+        assert!(epoch.stamp(now) < epoch.stamp(far));
     }
 }
