@@ -10,6 +10,6 @@ mod session;
 
 pub use error_model::{ErrorItem, ErrorModel};
 pub use health::{HEALTH_OK, HealthStatus};
-pub use login::{LoginRequest, LoginResponse};
+pub use login::{LoginErrorModel, LoginRequest, LoginResponse};
 pub use refresh::{RefreshRequest, RefreshResponse, TOKEN_TYPE_BEARER};
 pub use session::{LogoutRequest, LogoutResponse, VerifyRequest, VerifyResponse};

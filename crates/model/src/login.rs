@@ -5,6 +5,12 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
+
+use utoipa::PartialSchema;
+use utoipa::openapi::RefOr;
+use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
+
+use crate::ErrorModel;
 use utoipa::ToSchema;
 
 use crate::TOKEN_TYPE_BEARER;
@@ -66,6 +72,53 @@ impl LoginResponse {
             token_type: Cow::Borrowed(TOKEN_TYPE_BEARER),
             expires_in,
         }
+    }
+}
+
+/// A refused login: an `errorModel` with the OAuth 2.0 `error` code (RFC 6749 §5.2), which
+/// Storefront Classic and occ-tools read where OSF reads `errorCode` and `message`.
+///
+/// Its schema is errorModel's own object with `error` added (a hand-made [`ToSchema`]): one
+/// object, not an `allOf`, which AWS API Gateway's models do not take.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginErrorModel {
+    /// The OAuth 2.0 error code.
+    pub error: String,
+    /// The errorModel fields.
+    #[serde(flatten)]
+    pub model: ErrorModel,
+}
+
+/// What the schema says of `error`.
+const ERROR_DESCRIPTION: &str = "The OAuth 2.0 error code (RFC 6749 §5.2): `invalid_request`, \
+                                 `invalid_client`, `invalid_grant`, `unsupported_grant_type`, \
+                                 `temporarily_unavailable` or `server_error`.";
+
+impl PartialSchema for LoginErrorModel {
+    fn schema() -> RefOr<Schema> {
+        let RefOr::T(Schema::Object(mut object)) = ErrorModel::schema() else {
+            return ErrorModel::schema();
+        };
+        object.description =
+            Some("A refused login: errorModel and the OAuth 2.0 error.".to_owned());
+        object.properties.insert(
+            "error".to_owned(),
+            RefOr::T(Schema::Object(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .description(Some(ERROR_DESCRIPTION))
+                    .examples(["invalid_grant"])
+                    .build(),
+            )),
+        );
+        object.required.push("error".to_owned());
+        RefOr::T(Schema::Object(object))
+    }
+}
+
+impl ToSchema for LoginErrorModel {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("loginErrorModel")
     }
 }
 

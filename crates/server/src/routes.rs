@@ -18,7 +18,6 @@ pub(crate) const VERIFY_PATH: &str = "/ccstore/v1/verify";
 /// Path of the store family's logout operation.
 pub(crate) const LOGOUT_PATH: &str = "/ccstore/v1/logout";
 /// Path of the store family's login operation.
-#[cfg(test)]
 pub(crate) const LOGIN_PATH: &str = "/ccstore/v1/login";
 /// Path of the committed OpenAPI 3.1 document.
 pub(crate) const OPENAPI_31_PATH: &str = "/openapi.json";

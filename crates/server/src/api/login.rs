@@ -6,20 +6,48 @@
 
 use actix_web::http::header::{AUTHORIZATION, HeaderValue, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError, web};
-use ccstore_model::LoginResponse;
+use ccstore_model::{LoginRequest, LoginResponse};
 
 use crate::AppState;
 use crate::api::responses::NoStoreJson;
-use crate::error::ApiError;
+use crate::error::{ApiError, LoginErrorResponses};
 use crate::family::FamilyOf;
 use crate::http::form::LoginForm;
+use crate::routes::{LOGIN_OPERATION, LOGIN_PATH};
 
 /// The cookie every login answer sets: it says only that this client went through a login
 /// here, so clients that need a cookie have one. `HttpOnly`, `SameSite=Strict`, `Secure` when
 /// the request came over TLS.
 pub(crate) const LOGIN_COOKIE: &str = "ccstore_login";
 
-/// Logs a user or an application in.
+/// Login
+///
+/// Log a user in with a login and password (`grant_type=password`), or an application with its
+/// application key as the Bearer credential (`grant_type=client_credentials`); the answer is the
+/// first access token of a new session. Also answered with a trailing slash
+/// (`/ccstoreui/v1/login/`), as Storefront Classic sends it.
+#[utoipa::path(
+    post,
+    path = LOGIN_PATH,
+    operation_id = LOGIN_OPERATION,
+    tag = "Store",
+    request_body(
+        content = LoginRequest,
+        content_type = "application/x-www-form-urlencoded",
+        description = "An OAuth 2.0 token request (RFC 6749 §4.3, §4.4), as a form."
+    ),
+    responses(
+        (status = 200, description = "Following model is returned when operation succeeds.", body = LoginResponse,
+         headers(("Set-Cookie" = String, description = "`ccstore_login=<family>`: marks that this client logged in here; holds no credential.")),
+         example = json!({
+             "access_token": "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJleHAiOjE0MTQxNDk5NTYsInN1YiI6IjExMDU1OCIsImlzcyI6InN0b3JlZnJvbnRVSSIsImlhdCI6MTQxNDE0OTAyNn0=.B9qM0/VKpCNKvjCmOnUPv4RS7mkIDgKcP8RJPaVQGYU=",
+             "token_type": "bearer",
+             "expires_in": 930
+         })),
+        LoginErrorResponses,
+    ),
+    security((), ("bearerAuth" = [])),
+)]
 pub(crate) async fn login(
     request: HttpRequest,
     state: web::Data<AppState>,

@@ -21,7 +21,7 @@ use crate::telemetry::metrics::Revocation;
     post,
     path = LOGOUT_PATH,
     operation_id = LOGOUT_OPERATION,
-    tag = "Authentication",
+    tag = "Store",
     // Its media types, description and optionality: `docs::request_bodies`, for all three.
     request_body = Option<LogoutRequest>,
     responses(

@@ -2,6 +2,7 @@
 
 pub(crate) mod bearer;
 pub(crate) mod documents;
+mod families;
 pub(crate) mod health;
 pub(crate) mod login;
 pub(crate) mod logout;
@@ -15,11 +16,12 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::error::ErrorExamples;
+use families::FamilyPaths;
 use request_bodies::RequestBodies;
 
 use ccstore_model::{
-    ErrorModel, HealthStatus, LogoutRequest, LogoutResponse, RefreshRequest, RefreshResponse,
-    VerifyRequest, VerifyResponse,
+    ErrorModel, HealthStatus, LoginErrorModel, LoginRequest, LoginResponse, LogoutRequest,
+    LogoutResponse, RefreshRequest, RefreshResponse, VerifyRequest, VerifyResponse,
 };
 
 /// The service's OpenAPI document.
@@ -27,19 +29,21 @@ use ccstore_model::{
 #[openapi(
     info(
         title = "ccstore",
-        description = "Oracle Commerce Cloud's Store API token refresh, served by ccstore: \
+        description = "Oracle Commerce Cloud's authentication endpoints, served by ccstore: \
                        `POST /ccstore/v1/refresh` takes the shopper's current access token as a \
-                       Bearer credential and returns its successor. Every error is an `errorModel` \
-                       whose `status` is the HTTP status as a string.",
+                       Bearer credential and returns its successor; every family (store, admin, \
+                       agent, server-side extensions, and their UI twins) serves login, refresh, \
+                       verify and logout the same way, each with its own issuer. Every error is \
+                       an `errorModel` whose `status` is the HTTP status as a string.",
         contact(name = "ccstore maintainers"),
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     servers((url = "/", description = "The ccstore instance serving this document")),
     tags(
-        (name = "Authentication", description = "Keep a shopper's session alive with short-lived access tokens."),
         (name = "Operations", description = "Probes for load balancers and orchestrators; not part of OCC's API."),
     ),
     paths(
+        crate::api::login::login,
         crate::api::refresh::refresh,
         crate::api::verify::verify,
         crate::api::logout::logout,
@@ -47,6 +51,9 @@ use ccstore_model::{
         crate::api::health::ready,
     ),
     components(schemas(
+        LoginRequest,
+        LoginResponse,
+        LoginErrorModel,
         RefreshRequest,
         RefreshResponse,
         ErrorModel,
@@ -56,7 +63,7 @@ use ccstore_model::{
         LogoutResponse,
         HealthStatus,
     )),
-    modifiers(&BearerAuth, &RequestBodies, &ErrorExamples),
+    modifiers(&BearerAuth, &RequestBodies, &FamilyPaths, &ErrorExamples),
 )]
 pub(crate) struct ApiDoc;
 
@@ -83,23 +90,29 @@ impl Modify for BearerAuth {
 pub(crate) fn operations_mut(
     openapi: &mut utoipa::openapi::OpenApi,
 ) -> impl Iterator<Item = &mut Operation> {
-    openapi
-        .paths
-        .paths
-        .values_mut()
-        .flat_map(|item| {
-            [
-                &mut item.get,
-                &mut item.put,
-                &mut item.post,
-                &mut item.delete,
-                &mut item.options,
-                &mut item.head,
-                &mut item.patch,
-                &mut item.trace,
-            ]
-        })
+    operations_by_path_mut(openapi).map(|(_, operation)| operation)
+}
+
+/// Every operation of the document with its path.
+pub(crate) fn operations_by_path_mut(
+    openapi: &mut utoipa::openapi::OpenApi,
+) -> impl Iterator<Item = (&str, &mut Operation)> {
+    openapi.paths.paths.iter_mut().flat_map(|(path, item)| {
+        let path = path.as_str();
+        [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.options,
+            &mut item.head,
+            &mut item.patch,
+            &mut item.trace,
+        ]
+        .into_iter()
         .flatten()
+        .map(move |operation| (path, operation))
+    })
 }
 
 /// The OpenAPI document as pretty-printed JSON with a trailing newline.

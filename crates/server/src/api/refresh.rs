@@ -17,7 +17,7 @@ use crate::routes::{REFRESH_OPERATION, REFRESH_PATH};
     post,
     path = REFRESH_PATH,
     operation_id = REFRESH_OPERATION,
-    tag = "Authentication",
+    tag = "Store",
     // Its media types, description and optionality: `docs::request_bodies`, for all three.
     request_body = Option<RefreshRequest>,
     responses(

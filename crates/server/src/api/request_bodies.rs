@@ -7,6 +7,8 @@ use utoipa::Modify;
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{Content, OpenApi, RefOr, Required};
 
+use crate::http::form::FORM;
+
 /// What every token operation's body description says.
 pub(crate) const BODY_DESCRIPTION: &str = "Nothing: the Bearer token is the whole request. \
      Clients send `{}` as JSON, a form (empty or not), or no body at all; its fields are \
@@ -29,6 +31,11 @@ impl Modify for RequestBodies {
             let Some(RefOr::T(body)) = operation.request_body.as_mut() else {
                 continue;
             };
+            // A login's form is its credential: documented as it is, required.
+            if body.content.contains_key(FORM) && body.content.len() == 1 {
+                body.required = Some(Required::True);
+                continue;
+            }
             let Some(schema) = body.content.values().find_map(|content| match content {
                 RefOr::T(content) => documented_schema(content),
                 RefOr::Ref(_) => None,

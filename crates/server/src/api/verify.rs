@@ -19,7 +19,7 @@ use crate::routes::{VERIFY_OPERATION, VERIFY_PATH};
     post,
     path = VERIFY_PATH,
     operation_id = VERIFY_OPERATION,
-    tag = "Authentication",
+    tag = "Store",
     // Its media types, description and optionality: `docs::request_bodies`, for all three.
     request_body = Option<VerifyRequest>,
     responses(

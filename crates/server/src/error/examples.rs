@@ -5,7 +5,7 @@
 use actix_web::ResponseError;
 use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
-use ccstore_core::TokenError;
+use ccstore_core::{FAMILIES, LoginError, ThrottleRule, TokenError};
 use serde_json::Value;
 use utoipa::Modify;
 use utoipa::openapi::{OpenApi, RefOr};
@@ -13,23 +13,43 @@ use utoipa::openapi::{OpenApi, RefOr};
 use crate::error::ApiError;
 use crate::family::STORE;
 use crate::readiness::NotReady;
-use crate::routes::{GET_ALLOW, READY_OPERATION};
+use crate::routes::{GET_ALLOW, Operation, READY_OPERATION, Route};
 
-/// The failure a documented error answer of operation `operation_id` stands for, by its status
-/// key; `None` for a success or a status without a documented example.
-pub(crate) fn documented_failure(operation_id: &str, status: &str) -> Option<ApiError> {
+/// The failure a documented error answer of operation `operation_id` at `path` stands for, by
+/// its status key; `None` for a success or a status without a documented example. A family's
+/// operation shows its family's 401 code.
+pub(crate) fn documented_failure(path: &str, operation_id: &str, status: &str) -> Option<ApiError> {
+    let served = Route::of(path).operation();
+    let code = served
+        .and_then(|served| FAMILIES.iter().find(|row| row.id == served.family))
+        .unwrap_or(STORE)
+        .unauthenticated_code;
+    if served.is_some_and(|served| served.operation == Operation::Login) {
+        let error = match status {
+            "400" => LoginError::InvalidGrant,
+            "401" => LoginError::MissingAppKey,
+            "429" => LoginError::Locked {
+                retry_after: ThrottleRule::default().lockout,
+            },
+            "503" => LoginError::Busy,
+            "default" => return Some(ApiError::Panic),
+            _ => return None,
+        };
+        let code = (status == "401").then_some(code);
+        return Some(ApiError::Login { error, code });
+    }
     Some(match status {
         "400" => ApiError::BodyNotAnObject,
         "401" => ApiError::Token {
             error: TokenError::Expired,
-            code: STORE.unauthenticated_code,
+            code,
         },
         "405" => ApiError::MethodNotAllowed { allow: GET_ALLOW },
         "413" => ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE),
         "503" if operation_id == READY_OPERATION => ApiError::NotReady(NotReady::ShuttingDown),
         "503" => ApiError::Token {
             error: TokenError::StoreUnavailable,
-            code: STORE.unauthenticated_code,
+            code,
         },
         // What no other status documents: an internal error.
         "default" => ApiError::Panic,
@@ -85,10 +105,11 @@ pub(crate) struct ErrorExamples;
 
 impl Modify for ErrorExamples {
     fn modify(&self, openapi: &mut OpenApi) {
-        for operation in crate::api::operations_mut(openapi) {
+        for (path, operation) in crate::api::operations_by_path_mut(openapi) {
             let id = operation.operation_id.clone().unwrap_or_default();
             for (status, response) in &mut operation.responses.responses {
-                let (RefOr::T(response), Some(error)) = (response, documented_failure(&id, status))
+                let (RefOr::T(response), Some(error)) =
+                    (response, documented_failure(path, &id, status))
                 else {
                     continue;
                 };

@@ -6,7 +6,9 @@ mod examples;
 mod responses;
 
 pub(crate) use examples::ErrorExamples;
-pub(crate) use responses::{ErrorResponses, NotReadyResponse, ProbeMethodNotAllowed};
+pub(crate) use responses::{
+    ErrorResponses, LoginErrorResponses, NotReadyResponse, ProbeMethodNotAllowed,
+};
 
 use std::fmt;
 
@@ -14,8 +16,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, HttpResponseBuilder, ResponseError};
 use ccstore_core::{LoginError, TokenError};
-use ccstore_model::ErrorModel;
-use serde::Serialize;
+use ccstore_model::{ErrorModel, LoginErrorModel};
 
 use crate::readiness::NotReady;
 
@@ -69,15 +70,6 @@ pub(crate) enum ApiError {
         /// errorModel's `errorCode`.
         code: Option<&'static str>,
     },
-}
-
-/// A refused login's body: errorModel's fields and the OAuth 2.0 `error` (RFC 6749 §5.2), which
-/// Storefront Classic and occ-tools read where OSF reads `errorCode` and `message`.
-#[derive(Serialize)]
-struct LoginRefusal<'a> {
-    error: &'a str,
-    #[serde(flatten)]
-    model: ErrorModel,
 }
 
 impl ApiError {
@@ -194,9 +186,8 @@ impl ResponseError for ApiError {
                 if let Some(seconds) = error.retry_after() {
                     response.insert_header((header::RETRY_AFTER, seconds));
                 }
-                let error = error.oauth_error();
-                return response.json(LoginRefusal {
-                    error,
+                return response.json(LoginErrorModel {
+                    error: error.oauth_error().to_owned(),
                     model: self.body(),
                 });
             }

@@ -451,3 +451,111 @@ async fn consecutive_failures_lock_an_account_known_or_not_with_one_answer_and_a
     );
     assert_eq!(known["error"], "invalid_grant");
 }
+
+/// The committed OpenAPI 3.1 document.
+fn spec() -> Value {
+    serde_json::from_str(include_str!("../../../../openapi/openapi.json")).unwrap()
+}
+
+#[actix_rt::test]
+async fn every_family_path_the_server_answers_is_documented_under_its_family_s_tag_and_vice_versa()
+{
+    let app = app().await;
+    let spec = spec();
+    let paths = spec["paths"].as_object().unwrap();
+    let mut documented_operations = 0;
+    for row in FAMILIES {
+        let tag = {
+            let mut chars = row.id.chars();
+            let first = chars.next().unwrap().to_uppercase();
+            first.chain(chars).collect::<String>()
+        };
+        let logins = row.prefixes.iter().map(|prefix| format!("{prefix}/login"));
+        let family_paths: Vec<String> = row
+            .prefixes
+            .iter()
+            .flat_map(|prefix| {
+                ["refresh", "verify", "logout"].map(|operation| format!("{prefix}/{operation}"))
+            })
+            .chain(logins)
+            .chain(row.extra_login_paths.iter().map(|path| (*path).to_owned()))
+            .collect();
+        for path in family_paths {
+            let operation = &paths
+                .get(&path)
+                .unwrap_or_else(|| panic!("{path} is served but not documented"))["post"];
+            assert_eq!(operation["tags"], json!([tag]), "{path}");
+            documented_operations += 1;
+            // Served: anything but a 404 or 405 without credentials.
+            let (status, body) =
+                send(&app, test::TestRequest::post().uri(&path).to_request()).await;
+            assert!(
+                status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{path}: {status} {body}"
+            );
+        }
+    }
+    let probes = paths
+        .keys()
+        .filter(|path| path.starts_with("/health/"))
+        .count();
+    assert_eq!(
+        paths.len(),
+        documented_operations + probes,
+        "nothing documented that is not served"
+    );
+    let ids: std::collections::HashSet<&str> = paths
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|operation| operation["operationId"].as_str())
+        .collect();
+    assert_eq!(ids.len(), paths.len(), "operation ids are unique");
+}
+
+#[actix_rt::test]
+async fn each_family_s_documented_login_refusals_are_what_the_server_answers() {
+    let app = app().await;
+    let spec = spec();
+    for (path, form, status, authorization) in [
+        (
+            "/ccstore/v1/login",
+            "grant_type=password&username=nobody&password=wrong-password",
+            "400",
+            None,
+        ),
+        (
+            "/ccadmin/v1/login",
+            "grant_type=client_credentials",
+            "401",
+            None,
+        ),
+        (
+            "/ccapp/v1/login",
+            "grant_type=client_credentials",
+            "401",
+            None,
+        ),
+        (
+            "/ccagentui/v1/login",
+            "grant_type=password&username=nobody&password=wrong-password",
+            "400",
+            None::<&str>,
+        ),
+    ] {
+        let mut request = login(path, form);
+        if let Some(authorization) = authorization {
+            request = request.insert_header(("Authorization", authorization));
+        }
+        let (answered, body) = send(&app, request.to_request()).await;
+        assert_eq!(answered.as_str(), status, "{path}: {body}");
+        let example = &spec["paths"][path]["post"]["responses"][status]["content"]["application/json"]
+            ["example"];
+        assert_eq!(&body, example, "{path} {status}");
+    }
+    let success = &spec["paths"]["/ccapp/v1/login"]["post"]["responses"]["200"]["content"]["application/json"]
+        ["example"];
+    assert_eq!(
+        success["expires_in"], 300,
+        "an application family's login example shows 300 s"
+    );
+}
