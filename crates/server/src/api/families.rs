@@ -1,11 +1,17 @@
 //! Every family's operations in the document, made from the family table as the routes are: each
 //! operation path outside the store family's documented prefix gets a copy of the store family's
 //! operation (its request, answers and security), an operation id of its own, and its family's
-//! tag. The tags, one per family with its prefixes, issuer and logins, are made here too.
+//! tag. The tags, one per family with its prefixes, issuer and logins, are made here too, and
+//! each family's OAuth 2.0 login as a security scheme (`storeLogin`: the password flow;
+//! `adminLogin`: client credentials and password), which its token operations accept besides a
+//! Bearer token pasted by hand: Swagger UI's Authorize then logs a person in from the page.
 
 use ccstore_core::{FAMILIES, Grant};
 use serde_json::Value;
 use utoipa::Modify;
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, OAuth2, Password, Scopes, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{OpenApi, RefOr};
 
@@ -32,6 +38,11 @@ fn operation_id(path: &str) -> String {
     };
     let slash = if path.ends_with('/') { "Slash" } else { "" };
     format!("{prefix}{}{slash}", tag_of(last))
+}
+
+/// The name of family `id`'s login security scheme: `storeLogin`, `adminLogin`.
+fn login_scheme(id: &str) -> String {
+    format!("{id}Login")
 }
 
 /// Copies the store family's operations to every other family path, and tags them.
@@ -78,6 +89,48 @@ impl Modify for FamilyPaths {
                 }
             }
             openapi.paths.paths.insert(served.path.to_owned(), item);
+        }
+        for served in operations()
+            .iter()
+            .filter(|served| !served.path.ends_with('/'))
+        {
+            let Some(operation) = openapi
+                .paths
+                .paths
+                .get_mut(served.path)
+                .and_then(|item| item.post.as_mut())
+            else {
+                continue;
+            };
+            if served.operation != Operation::Login {
+                operation.security = Some(vec![
+                    SecurityRequirement::new("bearerAuth", Vec::<String>::new()),
+                    SecurityRequirement::new(login_scheme(served.family), Vec::<String>::new()),
+                ]);
+            }
+        }
+        let components = openapi.components.get_or_insert_with(Default::default);
+        for row in FAMILIES {
+            let token_url = format!(
+                "{}/login",
+                row.prefixes.first().copied().unwrap_or_default()
+            );
+            let flows = row.grants.iter().map(|grant| match grant {
+                Grant::Password => Flow::Password(Password::new(&token_url, Scopes::new())),
+                Grant::ClientCredentials => {
+                    Flow::ClientCredentials(ClientCredentials::new(&token_url, Scopes::new()))
+                }
+            });
+            let description = format!(
+                "Log in to the {} family at `{token_url}` and use the token it answers. For \
+                 client credentials, give the application key as the client secret (any \
+                 client id).",
+                row.id
+            );
+            components.add_security_scheme(
+                login_scheme(row.id),
+                SecurityScheme::OAuth2(OAuth2::with_description(flows, description)),
+            );
         }
         let tags = openapi.tags.get_or_insert_with(Vec::new);
         for (position, row) in FAMILIES.iter().enumerate() {

@@ -6,6 +6,8 @@
 
 use actix_web::http::header::{AUTHORIZATION, HeaderValue, SET_COOKIE};
 use actix_web::{HttpRequest, HttpResponse, Responder, ResponseError, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
 use ccstore_model::{LoginRequest, LoginResponse};
 
 use crate::AppState;
@@ -19,6 +21,26 @@ use crate::routes::{LOGIN_OPERATION, LOGIN_PATH};
 /// here, so clients that need a cookie have one. `HttpOnly`, `SameSite=Strict`, `Secure` when
 /// the request came over TLS.
 pub(crate) const LOGIN_COOKIE: &str = "ccstore_login";
+
+/// The `Authorization` value as the login service takes it: a Bearer credential as it is; HTTP
+/// Basic (RFC 6749 §2.3.1, `client_secret_basic`, which OAuth clients such as Swagger UI send for
+/// client credentials) as the Bearer of its password, the application key. Anything else as it
+/// is (refused as malformed).
+fn as_bearer(value: &[u8]) -> Vec<u8> {
+    let basic = value
+        .get(..6)
+        .filter(|scheme| scheme.eq_ignore_ascii_case(b"basic "))
+        .and_then(|_| value.get(6..))
+        .and_then(|encoded| STANDARD.decode(encoded.trim_ascii()).ok())
+        .and_then(|decoded| {
+            let colon = decoded.iter().position(|byte| *byte == b':')?;
+            decoded.get(colon + 1..).map(<[u8]>::to_vec)
+        });
+    match basic {
+        Some(secret) => [&b"Bearer "[..], &secret].concat(),
+        None => value.to_vec(),
+    }
+}
 
 /// Login
 ///
@@ -57,14 +79,14 @@ pub(crate) async fn login(
     let mut authorization = request.headers().get_all(AUTHORIZATION);
     let presented = match (authorization.next(), authorization.next()) {
         // Two credentials are ambiguous: as if the one sent were malformed.
-        (Some(_), Some(_)) => Some(&b"\x00"[..]),
-        (first, None) => first.map(HeaderValue::as_bytes),
+        (Some(_), Some(_)) => Some(b"\x00".to_vec()),
+        (first, None) => first.map(|value| as_bearer(value.as_bytes())),
         (None, Some(_)) => None,
     };
     let outcome = match form {
         Ok(LoginForm(form)) => state
             .login
-            .login(family.family.id(), form, presented)
+            .login(family.family.id(), form, presented.as_deref())
             .await
             .map_err(|error| ApiError::Login {
                 code: error.error_code(&family.family),

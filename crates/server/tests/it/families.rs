@@ -292,6 +292,27 @@ type Refusal<'a> = (
 );
 
 #[actix_rt::test]
+async fn swagger_ui_s_client_credentials_with_the_key_as_basic_client_secret_log_an_application_in()
+{
+    use base64::Engine;
+    let app = app().await;
+    let basic = |secret: &str| {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(format!("swagger:{secret}"));
+        login("/ccadmin/v1/login", "grant_type=client_credentials")
+            .insert_header(("Authorization", format!("Basic {encoded}")))
+            .to_request()
+    };
+    let (status, body) = send(&app, basic(APP_KEY)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(claims_of(&access_token(&body))["sub"], "deploy-tool");
+    let (status, body) = send(&app, basic("ccak_not-the-registered-key-0123456789abcdef")).await;
+    assert_eq!(
+        (status, &body["error"]),
+        (StatusCode::UNAUTHORIZED, &json!("invalid_client"))
+    );
+}
+
+#[actix_rt::test]
 async fn refused_logins_carry_the_oauth_error_and_error_model_and_a_cookie() {
     let app = app().await;
     let with_key = format!("Bearer {APP_KEY}");
