@@ -7,9 +7,7 @@ use similar::TextDiff;
 
 /// A path in the repository, wherever `cargo xtask` was started from.
 pub(crate) fn repo_file(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(relative)
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
 }
 
 /// Reads a repository file that must exist.
@@ -28,15 +26,8 @@ pub(crate) fn ensure_contents(relative: &str, contents: &str, check: bool, fix: 
     }
     if check {
         let diff = TextDiff::from_lines(&current, contents);
-        let (old, new) = (
-            format!("{relative} (committed)"),
-            format!("{relative} (from the code)"),
-        );
-        let diff = diff
-            .unified_diff()
-            .context_radius(3)
-            .header(&old, &new)
-            .to_string();
+        let (old, new) = (format!("{relative} (committed)"), format!("{relative} (from the code)"));
+        let diff = diff.unified_diff().context_radius(3).header(&old, &new).to_string();
         eprintln!("{relative} is stale:\n{diff}\nRun `{fix}` and commit the result.");
         return false;
     }

@@ -23,35 +23,12 @@ use serde_json::{Map, Value};
 
 /// Maps whose keys are names (of properties, paths, statuses, media types, components...), not
 /// keywords: their keys are kept, their values walked.
-const NAME_MAPS: [&str; 14] = [
-    "properties",
-    "parameters",
-    "paths",
-    "responses",
-    "content",
-    "headers",
-    "schemas",
-    "securitySchemes",
-    "requestBodies",
-    "links",
-    "callbacks",
-    "encoding",
-    "variables",
-    "mapping",
-];
+const NAME_MAPS: &str = "properties parameters paths responses content headers schemas securitySchemes \
+    requestBodies links callbacks encoding variables mapping";
 
 /// The component kinds whose names `$ref`s point at.
-const COMPONENT_KINDS: [&str; 9] = [
-    "schemas",
-    "responses",
-    "parameters",
-    "examples",
-    "requestBodies",
-    "headers",
-    "securitySchemes",
-    "links",
-    "callbacks",
-];
+const COMPONENT_KINDS: &str = "schemas responses parameters examples requestBodies headers securitySchemes \
+    links callbacks";
 
 /// What the AWS variant says about itself, after the document's own description.
 const AWS_NOTE: &str = "\n\nThis is the variant for AWS API Gateway (REST API import): model \
@@ -65,9 +42,8 @@ pub(crate) fn to_aws(doc: &Value) -> Value {
     let renames = component_renames(&doc);
     rename_components(&mut doc, &renames);
     rewrite_names(&mut doc, &renames);
-    if let Some(schemes) = doc
-        .pointer_mut("/components/securitySchemes")
-        .and_then(Value::as_object_mut)
+    if let Some(schemes) =
+        doc.pointer_mut("/components/securitySchemes").and_then(Value::as_object_mut)
     {
         for scheme in schemes.values_mut() {
             bearer_as_api_key(scheme);
@@ -83,9 +59,7 @@ pub(crate) fn to_aws(doc: &Value) -> Value {
 /// An alphanumeric model name: the name's alphanumeric runs, each after the first capitalised
 /// (`refresh_request` → `refreshRequest`); an alphanumeric name (`errorModel`) is kept.
 pub(crate) fn model_name(name: &str) -> String {
-    let mut runs = name
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|run| !run.is_empty());
+    let mut runs = name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|run| !run.is_empty());
     let first = runs.next().unwrap_or_default().to_owned();
     runs.fold(first, |mut out, run| {
         let mut chars = run.chars();
@@ -103,20 +77,16 @@ type Renames = BTreeMap<&'static str, BTreeMap<String, String>>;
 
 fn component_renames(doc: &Value) -> Renames {
     let mut renames = Renames::new();
-    for kind in COMPONENT_KINDS {
-        let Some(components) = doc
-            .pointer(&format!("/components/{kind}"))
-            .and_then(Value::as_object)
+    for kind in COMPONENT_KINDS.split_whitespace() {
+        let Some(components) =
+            doc.pointer(&format!("/components/{kind}")).and_then(Value::as_object)
         else {
             continue;
         };
         let mut taken = BTreeMap::new();
         for name in components.keys() {
             let new = model_name(name);
-            assert!(
-                !new.is_empty(),
-                "components.{kind}.{name}: no alphanumeric name"
-            );
+            assert!(!new.is_empty(), "components.{kind}.{name}: no alphanumeric name");
             if let Some(other) = taken.insert(new.clone(), name.clone()) {
                 panic!("components.{kind}: {other} and {name} would both be named {new}");
             }
@@ -167,10 +137,7 @@ fn rewrite_names(value: &mut Value, renames: &Renames) {
 fn rewrite_ref(reference: &mut String, renames: &Renames) {
     for (kind, names) in renames {
         let prefix = format!("#/components/{kind}/");
-        if let Some(new) = reference
-            .strip_prefix(&prefix)
-            .and_then(|name| names.get(name))
-        {
+        if let Some(new) = reference.strip_prefix(&prefix).and_then(|name| names.get(name)) {
             *reference = format!("{prefix}{new}");
             return;
         }
@@ -203,14 +170,10 @@ fn bearer_as_api_key(scheme: &mut Value) {
     api_key.insert("type".into(), "apiKey".into());
     api_key.insert("in".into(), "header".into());
     api_key.insert("name".into(), "Authorization".into());
-    let description = scheme
-        .get("description")
-        .and_then(Value::as_str)
-        .unwrap_or("The access token.");
-    api_key.insert(
-        "description".into(),
-        format!("`Bearer ` and then the JWT. {description}").into(),
-    );
+    let description =
+        scheme.get("description").and_then(Value::as_str).unwrap_or("The access token.");
+    api_key
+        .insert("description".into(), format!("`Bearer ` and then the JWT. {description}").into());
     *scheme = Value::Object(api_key);
 }
 
@@ -221,15 +184,14 @@ fn strip(value: &mut Value) {
         Value::Object(obj) => {
             obj.remove("example");
             obj.remove("examples");
-            if matches!(
-                obj.get("format").and_then(Value::as_str),
-                Some("int32" | "int64")
-            ) {
+            if matches!(obj.get("format").and_then(Value::as_str), Some("int32" | "int64")) {
                 obj.remove("format");
             }
             for (key, child) in obj.iter_mut() {
                 match child {
-                    Value::Object(names) if NAME_MAPS.contains(&key.as_str()) => {
+                    Value::Object(names)
+                        if NAME_MAPS.split_whitespace().any(|name| name == key) =>
+                    {
                         if key == "responses" {
                             names.remove("default");
                         }
@@ -246,133 +208,39 @@ fn strip(value: &mut Value) {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
-    #[test]
-    fn model_names_are_the_alphanumeric_runs_in_camel_case() {
-        assert_eq!(model_name("refresh_request"), "refreshRequest");
-        assert_eq!(model_name("errorModel"), "errorModel");
-        assert_eq!(model_name("health_status"), "healthStatus");
-        assert_eq!(model_name("_a.b-c  d_"), "aBCD");
-        assert_eq!(model_name("Already1"), "Already1");
-    }
+    /// One case a line: `IN => OUT`, whole documents.
+    const CASES: &str = r##"
+{"paths": {"/x": {"post": {"security": [{"bearer_auth": []}], "requestBody": {"$ref": "#/components/requestBodies/the_body"}, "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/x_out"}}}}}}}}, "security": [{"bearer_auth": []}], "components": {"schemas": {"x_out": {"type": "object", "properties": {"inner": {"$ref": "#/components/schemas/x_inner"}}}, "x_inner": {"type": "string"}}, "requestBodies": {"the_body": {"content": {}}}, "securitySchemes": {"bearer_auth": {"type": "apiKey", "in": "header", "name": "X"}}}} => {"paths": {"/x": {"post": {"security": [{"bearerAuth": []}], "requestBody": {"$ref": "#/components/requestBodies/theBody"}, "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/xOut"}}}}}}}}, "security": [{"bearerAuth": []}], "components": {"schemas": {"xOut": {"type": "object", "properties": {"inner": {"$ref": "#/components/schemas/xInner"}}}, "xInner": {"type": "string"}}, "requestBodies": {"theBody": {"content": {}}}, "securitySchemes": {"bearerAuth": {"type": "apiKey", "in": "header", "name": "X"}}}}
+{"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "The token."}, "other": {"type": "apiKey", "in": "header", "name": "X-Key"}}}} => {"components": {"securitySchemes": {"bearerAuth": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`Bearer ` and then the JWT. The token."}, "other": {"type": "apiKey", "in": "header", "name": "X-Key"}}}}
+{"info": {"title": "t", "description": "D."}, "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "headers": {"Retry-After": {"schema": {"type": "integer", "format": "int32"}, "example": 1}}, "content": {"application/json": {"schema": {"type": "object", "properties": {"example": {"type": "string", "example": "x"}, "n": {"type": "integer", "format": "int64", "minimum": 0}, "d": {"type": "string", "format": "date-time"}}}, "example": {"example": "x"}, "examples": {"one": {"value": {}}}}}}, "default": {"description": "error"}}}}}} => {"info": {"title": "t", "description": "D.$NOTE"}, "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"type": "object", "properties": {"example": {"type": "string"}, "n": {"type": "integer", "minimum": 0}, "d": {"type": "string", "format": "date-time"}}}}}}}}}}}
+"##;
 
     #[test]
-    fn components_are_renamed_and_every_reference_follows() {
-        let doc = json!({
-            "paths": {"/x": {"post": {
-                "security": [{"bearer_auth": []}],
-                "requestBody": {"$ref": "#/components/requestBodies/the_body"},
-                "responses": {"200": {"description": "ok", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/x_out"}}}}}
-            }}},
-            "security": [{"bearer_auth": []}],
-            "components": {
-                "schemas": {"x_out": {"type": "object", "properties": {
-                    "inner": {"$ref": "#/components/schemas/x_inner"}}},
-                            "x_inner": {"type": "string"}},
-                "requestBodies": {"the_body": {"content": {}}},
-                "securitySchemes": {"bearer_auth": {"type": "apiKey", "in": "header",
-                                                    "name": "X"}}
-            }
-        });
-        let out = to_aws(&doc);
-        assert_eq!(
-            out["components"]["schemas"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .collect::<Vec<_>>(),
-            ["xInner", "xOut"]
-        );
-        assert_eq!(
-            out["components"]["schemas"]["xOut"]["properties"]["inner"]["$ref"],
-            "#/components/schemas/xInner"
-        );
-        let op = &out["paths"]["/x"]["post"];
-        assert_eq!(
-            op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
-            "#/components/schemas/xOut"
-        );
-        assert_eq!(
-            op["requestBody"]["$ref"],
-            "#/components/requestBodies/theBody"
-        );
-        assert_eq!(op["security"], json!([{"bearerAuth": []}]));
-        assert_eq!(out["security"], json!([{"bearerAuth": []}]));
-        assert!(out["components"]["securitySchemes"]["bearerAuth"].is_object());
+    fn names_references_schemes_and_unsupported_keywords_follow_aws_rules() {
+        for line in
+            CASES.replace("$NOTE", &AWS_NOTE.replace('\n', "\\n")).lines().filter(|l| !l.is_empty())
+        {
+            let (input, expected) = line.split_once(" => ").unwrap();
+            let parse = |text: &str| {
+                serde_json::from_str::<Value>(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+            };
+            assert_eq!(to_aws(&parse(input)), parse(expected), "{line}");
+        }
+        for (name, model) in [
+            ("refresh_request", "refreshRequest"),
+            ("errorModel", "errorModel"),
+            ("_a.b-c  d_", "aBCD"),
+            ("Already1", "Already1"),
+        ] {
+            assert_eq!(model_name(name), model);
+        }
     }
 
     #[test]
     #[should_panic(expected = "aB and a_b would both be named aB")]
     fn two_components_with_one_alphanumeric_name_stop_the_task() {
-        let _ = to_aws(&json!({"components": {"schemas": {"a_b": {}, "aB": {}}}}));
-    }
-
-    #[test]
-    fn the_bearer_scheme_becomes_the_authorization_header() {
-        let doc = json!({"components": {"securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                           "description": "The token."},
-            "other": {"type": "apiKey", "in": "header", "name": "X-Key"}
-        }}});
-        let out = to_aws(&doc);
-        assert_eq!(
-            out["components"]["securitySchemes"]["bearerAuth"],
-            json!({"type": "apiKey", "in": "header", "name": "Authorization",
-                   "description": "`Bearer ` and then the JWT. The token."})
-        );
-        assert_eq!(
-            out["components"]["securitySchemes"]["other"],
-            doc["components"]["securitySchemes"]["other"]
-        );
-    }
-
-    #[test]
-    fn examples_integer_formats_and_default_responses_are_left_out_but_names_are_kept() {
-        let doc = json!({
-            "info": {"title": "t", "description": "D."},
-            "paths": {"/x": {"get": {"responses": {
-                "200": {"description": "ok",
-                        "headers": {"Retry-After": {"schema": {"type": "integer",
-                                                               "format": "int32"},
-                                                    "example": 1}},
-                        "content": {"application/json": {
-                            "schema": {"type": "object", "properties": {
-                                "example": {"type": "string", "example": "x"},
-                                "n": {"type": "integer", "format": "int64", "minimum": 0},
-                                "d": {"type": "string", "format": "date-time"}}},
-                            "example": {"example": "x"},
-                            "examples": {"one": {"value": {}}}}}},
-                "default": {"description": "error"}
-            }}}}
-        });
-        let out = to_aws(&doc);
-        assert_eq!(
-            out["paths"]["/x"]["get"]["responses"],
-            json!({"200": {"description": "ok",
-                           "headers": {"Retry-After": {"schema": {"type": "integer"}}},
-                           "content": {"application/json": {
-                               "schema": {"type": "object", "properties": {
-                                   "example": {"type": "string"},
-                                   "n": {"type": "integer", "minimum": 0},
-                                   "d": {"type": "string", "format": "date-time"}}}}}}})
-        );
-        assert!(
-            out["info"]["description"]
-                .as_str()
-                .unwrap()
-                .starts_with("D.\n\nThis is the variant for AWS API Gateway")
-        );
-    }
-
-    #[test]
-    fn input_is_not_modified() {
-        let doc = json!({"components": {"schemas": {"a_b": {"example": 1}}}});
-        let before = doc.clone();
-        let _ = to_aws(&doc);
-        assert_eq!(doc, before);
+        let _ = to_aws(&serde_json::json!({"components": {"schemas": {"a_b": {}, "aB": {}}}}));
     }
 }

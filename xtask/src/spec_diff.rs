@@ -52,21 +52,13 @@ impl fmt::Display for Report {
         }
         let unlisted = "unlisted extension (allow it in openapi/extensions.json, with a reason)";
         let stale = "stale allow-list entry (matches nothing)";
-        for (what, lines) in [
-            ("difference", &self.differences),
-            (unlisted, &self.unlisted),
-            (stale, &self.stale),
-        ] {
-            lines
-                .iter()
-                .try_for_each(|line| writeln!(f, "{what}: {line}"))?;
+        for (what, lines) in
+            [("difference", &self.differences), (unlisted, &self.unlisted), (stale, &self.stale)]
+        {
+            lines.iter().try_for_each(|line| writeln!(f, "{what}: {line}"))?;
         }
-        let counts = [
-            self.differences.len(),
-            self.unlisted.len(),
-            self.allowed.len(),
-            self.stale.len(),
-        ];
+        let counts =
+            [self.differences.len(), self.unlisted.len(), self.allowed.len(), self.stale.len()];
         let [differences, unlisted, allowed, stale] = counts;
         write!(
             f,
@@ -78,9 +70,7 @@ impl fmt::Display for Report {
 /// The allow-list: `{"extensions": [{"key": "glob", "reason": "..."}]}`, both non-empty.
 pub(crate) fn allow_list(text: &str) -> Result<Vec<(String, String)>, String> {
     let root: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
-    let list = root["extensions"]
-        .as_array()
-        .ok_or("no array `extensions`")?;
+    let list = root["extensions"].as_array().ok_or("no array `extensions`")?;
     let field = |i: usize, item: &Value, name: &str| match item[name].as_str() {
         Some(text) if !text.trim().is_empty() => Ok(text.to_owned()),
         _ => Err(format!("extensions[{i}]: no non-empty `{name}`")),
@@ -98,32 +88,21 @@ pub(crate) fn diff(generated: &Value, documented: &Value, allow: &[(String, Stri
     };
     walk.node(&walk.gen_root.clone(), &walk.doc_root.clone(), "", false);
     let unused = walk.unused.iter().filter(|name| !walk.used.contains(*name));
-    let unused: Vec<String> = unused
-        .map(|name| format!("components.schemas.{name}"))
-        .collect();
+    let unused: Vec<String> = unused.map(|name| format!("components.schemas.{name}")).collect();
     walk.extensions.extend(unused);
-    let mut report = Report {
-        differences: walk.differences,
-        ..Report::default()
-    };
+    let mut report = Report { differences: walk.differences, ..Report::default() };
     let mut hit = vec![false; allow.len()];
     for key in walk.extensions {
         match allow.iter().position(|(glob, _)| glob_match(glob, &key)) {
             Some(i) => {
                 hit[i] = true;
-                report
-                    .allowed
-                    .push((key, format!("{:?}: {}", allow[i].0, allow[i].1)));
+                report.allowed.push((key, format!("{:?}: {}", allow[i].0, allow[i].1)));
             }
             None => report.unlisted.push(key),
         }
     }
-    report.stale = allow
-        .iter()
-        .zip(hit)
-        .filter(|(_, hit)| !hit)
-        .map(|((key, _), _)| key.clone())
-        .collect();
+    report.stale =
+        allow.iter().zip(hit).filter(|(_, hit)| !hit).map(|((key, _), _)| key.clone()).collect();
     report
 }
 
@@ -146,21 +125,12 @@ fn keyed_parameters(doc: &Value) -> Value {
         root.retain(|key, _| key != "info" && key != "openapi");
     }
     let paths = out.get_mut("paths").and_then(Value::as_object_mut);
-    for item in paths
-        .into_iter()
-        .flat_map(Map::values_mut)
-        .filter_map(Value::as_object_mut)
-    {
+    for item in paths.into_iter().flat_map(Map::values_mut).filter_map(Value::as_object_mut) {
         let shared = item.remove("parameters").unwrap_or_default();
         for op in item.values_mut().filter_map(Value::as_object_mut) {
             let own = op.remove("parameters").unwrap_or_default();
             let mut keyed = Map::new();
-            for p in shared
-                .as_array()
-                .into_iter()
-                .chain(own.as_array())
-                .flatten()
-            {
+            for p in shared.as_array().into_iter().chain(own.as_array()).flatten() {
                 let p = resolve(doc, p, &mut BTreeSet::new()).unwrap_or_else(|_| p.clone());
                 let key = format!(
                     "{}.{}",
@@ -217,21 +187,15 @@ impl Walk {
     /// Compares the value at `loc`; `is_map` when its keys are names.
     fn node(&mut self, generated: &Value, documented: &Value, loc: &str, is_map: bool) {
         let mut loc = loc.to_owned();
-        let component = |v: &Value| {
-            v["$ref"]
-                .as_str()
-                .and_then(|r| r.strip_prefix(SCHEMAS))
-                .map(str::to_owned)
-        };
+        let component =
+            |v: &Value| v["$ref"].as_str().and_then(|r| r.strip_prefix(SCHEMAS)).map(str::to_owned);
         if let Some(name) = component(documented) {
             match component(generated) {
                 Some(found) if found == name => {}
-                Some(found) => self
-                    .differences
-                    .push(format!("{loc}: $ref {found}, documented $ref {name}")),
-                None => self
-                    .differences
-                    .push(format!("{loc}: inline, documented $ref {name}")),
+                Some(found) => {
+                    self.differences.push(format!("{loc}: $ref {found}, documented $ref {name}"));
+                }
+                None => self.differences.push(format!("{loc}: inline, documented $ref {name}")),
             }
             if !self.visited.insert(name.clone()) {
                 return;
@@ -264,11 +228,7 @@ impl Walk {
         };
         let join = |key: &str| format!("{loc}.{key}").trim_start_matches('.').to_owned();
         let components = loc == "components.schemas";
-        for (key, d) in documented
-            .as_object()
-            .into_iter()
-            .flatten()
-            .filter(|(k, v)| !special(k, v))
+        for (key, d) in documented.as_object().into_iter().flatten().filter(|(k, v)| !special(k, v))
         {
             if components && !self.visited.insert(key.clone()) {
                 continue;
@@ -280,15 +240,13 @@ impl Walk {
                 Value::Null if is_map || d.is_object() => {
                     self.differences.push(format!("{}: missing", join(key)));
                 }
-                Value::Null => self
-                    .differences
-                    .push(format!("{loc}: {key} missing, documented {d}")),
+                Value::Null => {
+                    self.differences.push(format!("{loc}: {key} missing, documented {d}"));
+                }
                 g if is_map || (g.is_object() && d.is_object()) => {
                     self.node(g, d, &child, !is_map && listed(MAPS, key));
                 }
-                g if g != d => self
-                    .differences
-                    .push(format!("{loc}: {key} {g}, documented {d}")),
+                g if g != d => self.differences.push(format!("{loc}: {key} {g}, documented {d}")),
                 _ => {}
             }
         }
@@ -298,12 +256,10 @@ impl Walk {
             .flatten()
             .filter(|(k, _)| documented.get(*k).is_none())
         {
-            let names = g.as_object().filter(|_| listed(MAPS, key)).map(|names| {
-                names
-                    .keys()
-                    .map(|name| join(&format!("{key}.{name}")))
-                    .collect()
-            });
+            let names = g
+                .as_object()
+                .filter(|_| listed(MAPS, key))
+                .map(|names| names.keys().map(|name| join(&format!("{key}.{name}"))).collect());
             if components {
                 self.unused.push(key.clone());
             } else if is_map {
@@ -317,8 +273,7 @@ impl Walk {
                 // An annotation, a keyword compared by meaning, or a reusable part of the spec
                 // (parameters, responses...), compared where it is used.
             } else {
-                self.extensions
-                    .extend(names.unwrap_or_else(|| vec![join(key)]));
+                self.extensions.extend(names.unwrap_or_else(|| vec![join(key)]));
             }
         }
     }
@@ -351,17 +306,11 @@ impl Walk {
             ));
         }
         let required = |s: &Value, name: &str| {
-            s["required"]
-                .as_array()
-                .is_some_and(|r| r.iter().any(|n| n == name))
+            s["required"].as_array().is_some_and(|r| r.iter().any(|n| n == name))
         };
         let word = |r: bool| if r { "required" } else { "optional" };
         let stated = documented["required"].is_array();
-        for name in documented["properties"]
-            .as_object()
-            .into_iter()
-            .flat_map(Map::keys)
-        {
+        for name in documented["properties"].as_object().into_iter().flat_map(Map::keys) {
             let (g, d) = (required(generated, name), required(documented, name));
             if generated["properties"].get(name).is_none() {
             } else if stated && g != d {
@@ -371,23 +320,16 @@ impl Walk {
                     word(d)
                 ));
             } else if !stated && g {
-                self.extensions
-                    .insert(format!("{loc}.properties.{name}.required"));
+                self.extensions.insert(format!("{loc}.properties.{name}.required"));
             }
         }
         let mut found = examples(&self.gen_root, generated);
         if let Ok(schema) = resolve(&self.gen_root, &generated["schema"], &mut BTreeSet::new()) {
             found.extend(examples(&self.gen_root, &schema));
         }
-        for example in examples(&self.doc_root, documented)
-            .iter()
-            .filter(|e| !found.contains(e))
-        {
-            let first = found
-                .first()
-                .map_or_else(|| "missing".to_owned(), ToString::to_string);
-            self.differences
-                .push(format!("{loc}: example {first}, documented {example}"));
+        for example in examples(&self.doc_root, documented).iter().filter(|e| !found.contains(e)) {
+            let first = found.first().map_or_else(|| "missing".to_owned(), ToString::to_string);
+            self.differences.push(format!("{loc}: example {first}, documented {example}"));
         }
     }
 }
@@ -396,19 +338,8 @@ impl Walk {
 fn examples(root: &Value, node: &Value) -> Vec<Value> {
     let mut out: Vec<Value> = node.get("example").cloned().into_iter().collect();
     out.extend(node["examples"].as_array().into_iter().flatten().cloned());
-    let value = |e: &Value| {
-        resolve(root, e, &mut BTreeSet::new())
-            .ok()?
-            .get("value")
-            .cloned()
-    };
-    out.extend(
-        node["examples"]
-            .as_object()
-            .into_iter()
-            .flat_map(Map::values)
-            .filter_map(value),
-    );
+    let value = |e: &Value| resolve(root, e, &mut BTreeSet::new()).ok()?.get("value").cloned();
+    out.extend(node["examples"].as_object().into_iter().flat_map(Map::values).filter_map(value));
     out
 }
 
@@ -420,18 +351,13 @@ fn resolve(root: &Value, value: &Value, used: &mut BTreeSet<String>) -> Result<V
         let Value::Object(mut rest) = current else {
             return Ok(current);
         };
-        let lone = rest
-            .get("allOf")
-            .and_then(Value::as_array)
-            .is_some_and(|a| a.len() == 1);
+        let lone = rest.get("allOf").and_then(Value::as_array).is_some_and(|a| a.len() == 1);
         let inner = if let Some(Value::String(r)) = rest.remove("$ref") {
             used.extend(r.strip_prefix(SCHEMAS).map(str::to_owned));
             let target = r.strip_prefix('#').and_then(|p| root.pointer(p));
             target.ok_or(format!("$ref {r} does not resolve"))?.clone()
         } else if lone && !rest.contains_key("properties") && !rest.contains_key("type") {
-            rest.remove("allOf")
-                .map(|mut all| all[0].take())
-                .unwrap_or_default()
+            rest.remove("allOf").map(|mut all| all[0].take()).unwrap_or_default()
         } else {
             return Ok(Value::Object(rest));
         };
@@ -609,9 +535,7 @@ gen $RESP/required ["access_token"]
     /// Sets (or with `None` removes) the value at a JSON pointer whose parent exists.
     fn edit(doc: &mut Value, pointer: &str, value: Option<Value>) {
         let (parent, key) = pointer.rsplit_once('/').unwrap();
-        let parent = doc
-            .pointer_mut(parent)
-            .unwrap_or_else(|| panic!("{pointer}"));
+        let parent = doc.pointer_mut(parent).unwrap_or_else(|| panic!("{pointer}"));
         let key = key.replace("~1", "/");
         match value {
             Some(v) => parent[key.as_str()] = v,
@@ -623,10 +547,7 @@ gen $RESP/required ["access_token"]
     fn every_documented_fact_holds_and_every_addition_is_an_extension() {
         let op = "/paths/~1ccstore~1v1~1refresh/post";
         let media = format!("{op}/responses/200/content/application~1json");
-        let example = documented()
-            .pointer(&format!("{media}/example"))
-            .unwrap()
-            .to_string();
+        let example = documented().pointer(&format!("{media}/example")).unwrap().to_string();
         let cases = CASES
             .replace("$OP", op)
             .replace("$MEDIA", &media)
@@ -637,10 +558,7 @@ gen $RESP/required ["access_token"]
             let (mut g, mut d) = (documented(), documented());
             g["info"] = json!({"title": "ccstore", "version": "0.1.0"});
             let (mut differences, mut unlisted) = (Vec::new(), Vec::new());
-            for line in case
-                .lines()
-                .filter(|l| !l.is_empty() && !l.starts_with('#'))
-            {
+            for line in case.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
                 let (kind, rest) = line.split_once(' ').unwrap();
                 let (pointer, value) = rest.split_once(' ').unwrap_or((rest, "-"));
                 let value = || (value != "-").then(|| serde_json::from_str(value).unwrap());
@@ -653,11 +571,7 @@ gen $RESP/required ["access_token"]
                 }
             }
             let report = diff(&g, &d, &[]);
-            assert_eq!(
-                (report.differences, report.unlisted),
-                (differences, unlisted),
-                "{case}"
-            );
+            assert_eq!((report.differences, report.unlisted), (differences, unlisted), "{case}");
         }
     }
 
@@ -665,16 +579,8 @@ gen $RESP/required ["access_token"]
     fn the_allow_list_allows_what_it_lists_and_reports_what_matches_nothing() {
         let mut g = documented();
         let responses = "/paths/~1ccstore~1v1~1refresh/post/responses";
-        edit(
-            &mut g,
-            &format!("{responses}/401"),
-            Some(json!({"description": "Unauthorized"})),
-        );
-        edit(
-            &mut g,
-            &format!("{responses}/415"),
-            Some(json!({"description": "Unsupported"})),
-        );
+        edit(&mut g, &format!("{responses}/401"), Some(json!({"description": "Unauthorized"})));
+        edit(&mut g, &format!("{responses}/415"), Some(json!({"description": "Unsupported"})));
         edit(&mut g, "/servers", Some(json!([{"url": "/"}])));
         let text = r#"{"extensions": [{"key": "paths./ccstore/v1/refresh.post.responses.4*", "reason": "errors"},
                                       {"key": "webhooks", "reason": "none yet"}]}"#;
@@ -685,28 +591,18 @@ gen $RESP/required ["access_token"]
             (vec!["servers".to_owned()], vec!["webhooks".to_owned()])
         );
         let by = r#""paths./ccstore/v1/refresh.post.responses.4*": errors"#.to_owned();
-        let allowed = ["401", "415"].map(|c| {
-            (
-                format!("paths./ccstore/v1/refresh.post.responses.{c}"),
-                by.clone(),
-            )
-        });
+        let allowed = ["401", "415"]
+            .map(|c| (format!("paths./ccstore/v1/refresh.post.responses.{c}"), by.clone()));
         assert_eq!(report.allowed, allowed);
         assert!(!report.passes() && report.differences.is_empty());
-        let allow = [
-            allow[0].clone(),
-            ("servers".to_owned(), "relative".to_owned()),
-        ];
+        let allow = [allow[0].clone(), ("servers".to_owned(), "relative".to_owned())];
         assert!(diff(&g, &documented(), &allow).passes());
         for (text, error) in [
             (
                 r#"{"extensions": [{"key": "servers", "reason": " "}]}"#,
                 "extensions[0]: no non-empty `reason`",
             ),
-            (
-                r#"{"extensions": [{"reason": "r"}]}"#,
-                "extensions[0]: no non-empty `key`",
-            ),
+            (r#"{"extensions": [{"reason": "r"}]}"#, "extensions[0]: no non-empty `key`"),
             (r#"{"extension": []}"#, "no array `extensions`"),
         ] {
             assert_eq!(allow_list(text), Err(error.to_owned()));
