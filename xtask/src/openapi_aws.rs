@@ -26,29 +26,41 @@ use serde_json::{Map, Value};
 const NAME_MAPS: &str = "properties parameters paths responses content headers schemas securitySchemes \
     requestBodies links callbacks encoding variables mapping";
 
-/// The component kinds whose names `$ref`s point at.
-const COMPONENT_KINDS: &str = "schemas responses parameters examples requestBodies headers securitySchemes \
-    links callbacks";
-
 /// What the AWS variant says about itself, after the document's own description.
 const AWS_NOTE: &str = "\n\nThis is the variant for AWS API Gateway (REST API import): model \
      names are alphanumeric, the Bearer token is declared as the `apiKey` header \
      `Authorization`, examples and `default` responses are left out. The wire format is the \
      same as in `/openapi.json`.";
 
-/// The AWS API Gateway variant of a 3.0.3 document. The input is not modified.
+/// The AWS API Gateway variant of a 3.0.3 document. Two components that would get the same
+/// name stop the task: the variant would silently merge them.
 pub(crate) fn to_aws(doc: &Value) -> Value {
     let mut doc = doc.clone();
-    let renames = component_renames(&doc);
-    rename_components(&mut doc, &renames);
-    rewrite_names(&mut doc, &renames);
-    if let Some(schemes) =
-        doc.pointer_mut("/components/securitySchemes").and_then(Value::as_object_mut)
-    {
-        for scheme in schemes.values_mut() {
-            bearer_as_api_key(scheme);
+    // Old `$ref` → new `$ref`, and old security scheme name → new.
+    let (mut refs, mut schemes) = (BTreeMap::new(), BTreeMap::new());
+    let kinds = doc.get_mut("components").and_then(Value::as_object_mut);
+    for (kind, components) in kinds.into_iter().flatten() {
+        let Some(components) = components.as_object_mut() else { continue };
+        let mut taken = BTreeMap::new();
+        for (name, component) in std::mem::take(components) {
+            let new = model_name(&name);
+            assert!(!new.is_empty(), "components.{kind}.{name}: no alphanumeric name");
+            if let Some(other) = taken.insert(new.clone(), name.clone()) {
+                panic!("components.{kind}: {other} and {name} would both be named {new}");
+            }
+            refs.insert(
+                format!("#/components/{kind}/{name}"),
+                format!("#/components/{kind}/{new}"),
+            );
+            if kind == "securitySchemes" {
+                schemes.insert(name, new.clone());
+            }
+            components.insert(new, component);
         }
     }
+    rename(&mut doc, &refs, &schemes);
+    let schemes = doc.pointer_mut("/components/securitySchemes").and_then(Value::as_object_mut);
+    schemes.into_iter().flat_map(Map::values_mut).for_each(bearer_as_api_key);
     strip(&mut doc);
     if let Some(Value::String(description)) = doc.pointer_mut("/info/description") {
         description.push_str(AWS_NOTE);
@@ -61,98 +73,27 @@ pub(crate) fn to_aws(doc: &Value) -> Value {
 pub(crate) fn model_name(name: &str) -> String {
     let mut runs = name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|run| !run.is_empty());
     let first = runs.next().unwrap_or_default().to_owned();
-    runs.fold(first, |mut out, run| {
-        let mut chars = run.chars();
-        if let Some(initial) = chars.next() {
-            out.push(initial.to_ascii_uppercase());
-            out.push_str(chars.as_str());
-        }
-        out
-    })
-}
-
-/// Old name → new name, by component kind. Two components that would get the same name stop the
-/// task: the variant would silently merge them.
-type Renames = BTreeMap<&'static str, BTreeMap<String, String>>;
-
-fn component_renames(doc: &Value) -> Renames {
-    let mut renames = Renames::new();
-    for kind in COMPONENT_KINDS.split_whitespace() {
-        let Some(components) =
-            doc.pointer(&format!("/components/{kind}")).and_then(Value::as_object)
-        else {
-            continue;
-        };
-        let mut taken = BTreeMap::new();
-        for name in components.keys() {
-            let new = model_name(name);
-            assert!(!new.is_empty(), "components.{kind}.{name}: no alphanumeric name");
-            if let Some(other) = taken.insert(new.clone(), name.clone()) {
-                panic!("components.{kind}: {other} and {name} would both be named {new}");
-            }
-            renames.entry(kind).or_default().insert(name.clone(), new);
-        }
-    }
-    renames
-}
-
-fn rename_components(doc: &mut Value, renames: &Renames) {
-    for (kind, names) in renames {
-        let Some(Value::Object(components)) = doc.pointer_mut(&format!("/components/{kind}"))
-        else {
-            continue;
-        };
-        *components = std::mem::take(components)
-            .into_iter()
-            .map(|(name, value)| (names.get(&name).cloned().unwrap_or(name), value))
-            .collect();
-    }
+    runs.fold(first, |out, run| out + &run[..1].to_ascii_uppercase() + &run[1..])
 }
 
 /// Rewrites every `$ref` to a renamed component, and the scheme names of security requirements.
-fn rewrite_names(value: &mut Value, renames: &Renames) {
-    match value {
-        Value::Object(obj) => {
-            if let Some(Value::String(reference)) = obj.get_mut("$ref") {
-                rewrite_ref(reference, renames);
-            }
-            if let Some(Value::Array(requirements)) = obj.get_mut("security") {
-                for requirement in requirements.iter_mut() {
-                    rename_requirement(requirement, renames);
-                }
-            }
-            for child in obj.values_mut() {
-                rewrite_names(child, renames);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                rewrite_names(item, renames);
-            }
-        }
-        _ => {}
+fn rename(value: &mut Value, refs: &BTreeMap<String, String>, schemes: &BTreeMap<String, String>) {
+    if let Some(Value::String(reference)) = value.get_mut("$ref")
+        && let Some(new) = refs.get(reference.as_str())
+    {
+        new.clone_into(reference);
     }
-}
-
-fn rewrite_ref(reference: &mut String, renames: &Renames) {
-    for (kind, names) in renames {
-        let prefix = format!("#/components/{kind}/");
-        if let Some(new) = reference.strip_prefix(&prefix).and_then(|name| names.get(name)) {
-            *reference = format!("{prefix}{new}");
-            return;
-        }
-    }
-}
-
-fn rename_requirement(requirement: &mut Value, renames: &Renames) {
-    let Some(names) = renames.get("securitySchemes") else {
-        return;
-    };
-    if let Value::Object(schemes) = requirement {
-        *schemes = std::mem::take(schemes)
-            .into_iter()
-            .map(|(name, scopes)| (names.get(&name).cloned().unwrap_or(name), scopes))
+    let requirements = value.get_mut("security").and_then(Value::as_array_mut);
+    for requirement in requirements.into_iter().flatten().filter_map(Value::as_object_mut) {
+        let renamed = std::mem::take(requirement).into_iter();
+        *requirement = renamed
+            .map(|(name, scopes)| (schemes.get(&name).cloned().unwrap_or(name), scopes))
             .collect();
+    }
+    match value {
+        Value::Object(obj) => obj.values_mut().for_each(|child| rename(child, refs, schemes)),
+        Value::Array(items) => items.iter_mut().for_each(|item| rename(item, refs, schemes)),
+        _ => {}
     }
 }
 
