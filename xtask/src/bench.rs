@@ -6,23 +6,23 @@
 //! writes `docs/benchmarks.md`, `docs/benchmarks.svg` and `docs/benchmarks-redis.md`; with it,
 //! it fails only when the benchmark itself does not work.
 
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use crate::files::repo_file;
-use crate::harness::{self, Check, Minter, Server, Wrk, checks_table, table};
+use crate::harness::{self, Check, Minter, Server, Wrk, checks_table, ctx, figure, table};
 
 /// Most CPU per request refresh may take against the floor: issue 4's 1.4×, re-based by issue 14
 /// for a token codec made of crates (jsonwebtoken, base64, serde_json).
 const CPU_TARGET: f64 = 1.5;
 /// Issue 4's other targets: least requests/s and most p99 latency against the floor, most peak
-/// RSS (MiB) and start-up time (ms).
+/// RSS (MiB) and start-up time (ms); core refresh against bare jsonwebtoken.
 const RATE_TARGET: f64 = 0.85;
 const P99_TARGET: f64 = 1.5;
 const RSS_TARGET: f64 = 16.0;
 const START_TARGET: f64 = 50.0;
-/// Most core refresh (verify, refresh-once check, issue) may take against bare jsonwebtoken.
 const CORE_TARGET: f64 = 1.3;
 /// Issue 17: most CPU per refresh with sessions in Redis against in-process, and of the cluster
 /// against one node.
@@ -43,22 +43,20 @@ pub(crate) struct Options {
     pub(crate) rounds: u32,
     /// Measured seconds per server and round.
     pub(crate) duration: u32,
-    /// CI mode: one short round, nothing written, targets not judged.
+    /// CI mode: short runs, nothing written, targets not judged.
     pub(crate) smoke: bool,
 }
 
-/// One server's figures from one measured run.
+/// One server's figures from one measured run: wrk's, then the server's user+system CPU time
+/// per request and wrk's (µs), peak RSS (MiB), spawn to first 200 (ms), body bytes.
 struct Measurement {
     name: String,
     wrk: Wrk,
-    /// The server's user+system CPU time over the run per request, and wrk's, µs.
     cpu: f64,
     wrk_cpu: f64,
-    /// `VmHWM` after the run, MiB.
     rss: f64,
-    /// From spawning the server to its first answer, a 200 on the refresh path, ms.
     start: f64,
-    body_bytes: usize,
+    body: usize,
 }
 
 /// Runs the benchmark; `false` when it could not be run or a run went wrong.
@@ -68,10 +66,9 @@ pub(crate) fn run(options: &Options) -> bool {
     let outcome = harness::require(&[&tools[..], &redis].concat()).and_then(|()| {
         let release = harness::build()?;
         let work = release.join("../bench");
-        std::fs::create_dir_all(&work).map_err(|e| format!("{}: {e}", work.display()))?;
-        let warmup = if options.smoke { 1 } else { 2 };
-        Bench { release, work, minter: Minter::new(930), duration: options.duration, warmup }
-            .run(options)
+        std::fs::create_dir_all(&work).map_err(ctx(work.display()))?;
+        let (minter, warmup) = (Minter::new(930), if options.smoke { 1 } else { 2 });
+        Bench { release, work, minter, warmup, duration: options.duration }.run(options)
     });
     outcome.map_err(|e| eprintln!("bench: {e}")).is_ok()
 }
@@ -80,8 +77,8 @@ struct Bench {
     release: PathBuf,
     work: PathBuf,
     minter: Minter,
-    duration: u32,
     warmup: u32,
+    duration: u32,
 }
 
 impl Bench {
@@ -91,49 +88,40 @@ impl Bench {
             let mut measure = |(name, binary, args)| self.measure(name, binary, args, &[]);
             let round = [measure(SERVERS[0])?, measure(SERVERS[1])?, measure(SERVERS[2])?];
             let [cpu, rate, p99] = ratios(&round[1], &round[2]);
-            let n = options.rounds;
             eprintln!(
-                "bench: round {number}/{n}: refresh/floor CPU {cpu:.2}×, {rate:.2}× requests/s, p99 {p99:.2}×"
+                "bench: round {number}: refresh/floor CPU {cpu:.2}×, {rate:.2}× requests/s, p99 {p99:.2}×"
             );
             rounds.push(round);
         }
         let shown = median(&rounds).ok_or("--rounds must be at least 1")?;
-        let [_, floor, refresh] = &rounds[shown];
-        let result =
-            format!("{}\n{}", measurements(&rounds[shown]), checks_table(&checks(floor, refresh)));
-        println!(
-            "{}\nshown: round {}, the median by CPU ratio\n\n{result}",
-            rounds_table(&rounds, shown),
-            shown + 1
-        );
-        let redis = self.redis_round()?;
-        println!("Redis round (ccstore's CPU per refresh against the in-process store):\n{redis}");
-        let micro = micro(options.smoke, &self.work)?;
-        println!("core micro-benchmarks (criterion):\n{micro}");
-        if options.smoke {
-            println!(
-                "bench --smoke: every server answered every request with a 200 (ratios not judged)"
-            );
-            return Ok(());
-        }
+        let (redis, micro) = (self.redis_round()?, micro(options.smoke, &self.work)?);
         let command = match (options.rounds, options.duration) {
             (DEFAULT_ROUNDS, 10) => "cargo xtask bench".to_owned(),
             (rounds, duration) => {
                 format!("cargo xtask bench --rounds {rounds} --duration {duration}")
             }
         };
-        write(
-            "docs/benchmarks.md",
-            &markdown(&command, &rounds, shown, &micro, self.warmup, self.duration),
-        )?;
-        write("docs/benchmarks.svg", &svg(floor, refresh))?;
+        let doc = markdown(&command, &rounds, shown, &micro, [self.warmup, self.duration]);
         let redis = format!(
-            "# Redis round of `cargo xtask bench`\n\nWritten by `{command}`: ccstore's own CPU time per refresh \
-             with session state in one Redis node and in a three-primary Redis Cluster (Redis pinned to core 1 \
-             with wrk, so its CPU is not counted), against the in-process store in the same run. The machine \
-             was shared with other work: absolute figures vary by tens of percent.\n\n{redis}"
+            "# Redis round of `cargo xtask bench`\n\nWritten by `{command}`: ccstore's own CPU time per \
+             refresh with session state in one Redis node and in a three-primary Redis Cluster (Redis pinned \
+             to core 1 with wrk, so its CPU is not counted), against the in-process store in the same run. The \
+             machine was shared with other work: absolute figures vary by tens of percent.\n\n{redis}"
         );
-        write("docs/benchmarks-redis.md", &redis)
+        println!("{doc}\n{redis}");
+        if options.smoke {
+            println!(
+                "bench --smoke: every server answered every request with a 200 (targets not judged)"
+            );
+            return Ok(());
+        }
+        let [_, floor, refresh] = &rounds[shown];
+        let svg = svg(floor, refresh);
+        [("benchmarks.md", doc), ("benchmarks.svg", svg), ("benchmarks-redis.md", redis)]
+            .into_iter()
+            .try_for_each(|(file, text)| {
+                std::fs::write(repo_file(&format!("docs/{file}")), text).map_err(ctx(file))
+            })
     }
 
     /// Starts one server, times its first refresh, warms it up, measures it, reads /proc.
@@ -147,44 +135,51 @@ impl Bench {
         eprintln!("bench: {name} ...");
         let stem = name.replace(' ', "-");
         let log = self.work.join(format!("{stem}.log"));
-        let mut server = Server::start(&self.release.join(binary), args, env, log)?;
-        let (started, status, head, body) = server.first_answer(&self.minter.mint(1)[0])?;
+        let mut server =
+            Server::start(&self.release.join(binary), args, env, log).map_err(ctx(name))?;
+        let (started, status, head, body) =
+            server.first_answer(&self.minter.mint(1)[0]).map_err(ctx(name))?;
         // A closed connection would make wrk pay a handshake per request and measure that.
         if status != 200 || head.contains("\r\nconnection: close") {
             return Err(format!(
-                "{name}: the first refresh must be a 200 that keeps the connection (is the body read?):\n{head}{body}"
+                "{name}: the first refresh must be a 200 that keeps the connection:\n{head}{body}"
             ));
         }
         let (seed, tokens) =
             (CONNECTIONS as usize * 2 + 16, self.work.join(format!("{stem}.tokens")));
-        let (url, pid) = (format!("http://{}/ccstore/v1/refresh", server.address), server.pid());
+        let (url, pid) =
+            (format!("http://{}/ccstore/v1/refresh", server.address), server.pid().to_string());
+        let cpu = || {
+            Ok::<_, String>([
+                harness::cpu_seconds(&pid, false)?,
+                harness::cpu_seconds("self", true)?,
+            ])
+        };
         let (mut queue, mut measured) = (Vec::new(), None);
         for seconds in [self.warmup, self.duration] {
             // The measured run starts from the tokens the warm-up left, topped up to `seed`.
             queue.extend(self.minter.mint(seed.saturating_sub(queue.len())));
-            std::fs::write(&tokens, queue.join("\n") + "\n")
-                .map_err(|e| format!("{}: {e}", tokens.display()))?;
-            let before = (harness::cpu_seconds(pid)?, harness::children_cpu_seconds()?);
-            let wrk = harness::wrk("refresh", &url, CONNECTIONS, seconds, &tokens)
-                .map_err(|e| format!("{name}: {e}"))?;
+            std::fs::write(&tokens, queue.join("\n") + "\n").map_err(ctx(tokens.display()))?;
+            let before = cpu()?;
+            let wrk =
+                harness::wrk("refresh", &url, CONNECTIONS, seconds, &tokens).map_err(ctx(name))?;
             check(name, &wrk)?;
-            measured = Some((
-                harness::cpu_seconds(pid)? - before.0,
-                harness::children_cpu_seconds()? - before.1,
-                wrk,
-            ));
-            let left = std::fs::read_to_string(&tokens)
-                .map_err(|e| format!("{}: {e}", tokens.display()))?;
+            measured = Some((cpu()?, before, wrk));
+            let left = std::fs::read_to_string(&tokens).map_err(ctx(tokens.display()))?;
             queue = left.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect();
         }
-        server.alive()?;
-        let (cpu, wrk_cpu, wrk) = measured.ok_or("no run")?;
-        #[allow(clippy::cast_precision_loss)] // request counts stay far below 2^52
-        let per_request = |seconds: f64| seconds * 1e6 / wrk.requests as f64;
-        let (cpu, wrk_cpu, rss) =
-            (per_request(cpu), per_request(wrk_cpu), harness::memory_mib(pid, "VmHWM")?);
-        let (name, start, body_bytes) = (name.to_owned(), started.as_secs_f64() * 1e3, body.len());
-        Ok(Measurement { name, wrk, cpu, wrk_cpu, rss, start, body_bytes })
+        server.alive().map_err(ctx(name))?;
+        let ([server_after, wrk_after], [server_before, wrk_before], wrk) =
+            measured.ok_or("no run")?;
+        let per_request = |seconds: f64| seconds * 1e6 / figure(&wrk, "requests");
+        let (cpu, wrk_cpu) =
+            (per_request(server_after - server_before), per_request(wrk_after - wrk_before));
+        let (name, start, rss) = (
+            name.to_owned(),
+            started.as_secs_f64() * 1e3,
+            harness::memory_mib(server.pid(), "VmHWM")?,
+        );
+        Ok(Measurement { name, wrk, cpu, wrk_cpu, rss, start, body: body.len() })
     }
 
     /// Refresh with the in-process store, one Redis node and a three-primary cluster, Redis
@@ -193,22 +188,32 @@ impl Bench {
         let dir = self.work.join("redis");
         let _ = std::fs::remove_dir_all(&dir);
         let memory = self.measure("refresh in-process", "ccstore-server", &[], &[])?;
-        let node = Redis::start(&dir.join("node"), false)?;
-        let url = [("CCSTORE_REDIS_URL", format!("redis://{}/", node.1))];
+        let node = redis(&dir, "node", false)?;
+        let url = [("CCSTORE_REDIS_URL", format!("redis://{}/", node.address))];
         let single = self.measure("refresh Redis node", "ccstore-server", &[], &url)?;
         drop(node);
-        let nodes = (0..3).map(|i| Redis::start(&dir.join(format!("cluster-{i}")), true));
-        let nodes = nodes.collect::<Result<Vec<_>, _>>()?;
-        let addresses: Vec<String> = nodes.iter().map(|node| node.1.clone()).collect();
-        create_cluster(&addresses)?;
+        let nodes = (0..3)
+            .map(|i| redis(&dir, &format!("cluster-{i}"), true))
+            .collect::<Result<Vec<_>, _>>()?;
+        let addresses: Vec<String> = nodes.iter().map(|node| node.address.to_string()).collect();
+        let create =
+            ["--cluster", "create"].into_iter().chain(addresses.iter().map(String::as_str));
+        let create: Vec<&str> =
+            create.chain(["--cluster-replicas", "0", "--cluster-yes"]).collect();
+        redis_cli(&create, "[OK] All 16384 slots covered")?;
+        for node in &nodes {
+            redis_cli(
+                &["-p", &node.address.port().to_string(), "CLUSTER", "INFO"],
+                "cluster_state:ok",
+            )?;
+        }
         let url = [("CCSTORE_REDIS_URL", format!("redis+cluster://{}/", addresses[0]))];
         let cluster = self.measure("refresh Redis cluster", "ccstore-server", &[], &url)?;
         drop(nodes);
         let row = |m: &Measurement| {
-            let (Measurement { name, cpu, .. }, Wrk { rate, p50_us, p99_us, non_2xx, .. }) =
-                (m, &m.wrk);
+            let ([rate, p50, p99, non_2xx], Measurement { name, cpu, .. }) = (figures(&m.wrk), m);
             format!(
-                "{name} | {rate:.0} | {p50_us:.0} | {p99_us:.0} | {non_2xx} | {cpu:.2} | {:.2}",
+                "{name} | {rate:.0} | {p50:.0} | {p99:.0} | {non_2xx} | {cpu:.2} | {:.2}",
                 cpu / memory.cpu
             )
         };
@@ -233,27 +238,71 @@ impl Bench {
     }
 }
 
+/// A `redis-server` without persistence on a free port, pinned to core 1 (wrk's), once it
+/// answers.
+fn redis(dir: &Path, name: &str, cluster: bool) -> Result<Server, String> {
+    let (dir, port) = (dir.join(name), harness::free_port()?);
+    std::fs::create_dir_all(&dir).map_err(ctx(dir.display()))?;
+    let mut command = Command::new("taskset");
+    let port_text = port.to_string();
+    command.args([
+        "-c",
+        "1",
+        "redis-server",
+        "--port",
+        &port_text,
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+    ]);
+    command.args(["--appendonly", "no"]);
+    command.arg("--dir").arg(&dir).args(if cluster {
+        &["--cluster-enabled", "yes"][..]
+    } else {
+        &[]
+    });
+    let server = Server::spawn(command, SocketAddr::from(([127, 0, 0, 1], port)), dir.join("log"))?;
+    redis_cli(&["-p", &port_text, "PING"], "PONG")?;
+    Ok(server)
+}
+
+/// Runs `redis-cli args` until it prints `expected` (for up to 20 s).
+fn redis_cli(args: &[&str], expected: &str) -> Result<(), String> {
+    for _ in 0..400 {
+        let output = Command::new("redis-cli").args(args).output().map_err(ctx("redis-cli"))?;
+        if String::from_utf8_lossy(&output.stdout).contains(expected) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("redis-cli {}: no {expected}", args.join(" ")))
+}
+
 /// Fails a run whose answers were not all 200s carrying a token, or whose queue ran dry.
 fn check(name: &str, wrk: &Wrk) -> Result<(), String> {
-    let (non_200, missing, starved) =
-        (wrk.count("non200").max(wrk.non_2xx), wrk.count("missing_token"), wrk.count("starved"));
+    let non_200 = figure(wrk, "non200").max(figure(wrk, "non_2xx"));
+    let (missing, starved) = (figure(wrk, "missing_token"), figure(wrk, "starved"));
     let problems = [
-        (wrk.requests == 0, "no request completed".to_owned()),
-        (non_200 > 0, format!("{non_200} answers other than 200")),
-        (missing > 0, format!("{missing} 200s without an access_token")),
-        (starved > 0, format!("{starved} requests found no token queued")),
+        (figure(wrk, "requests") == 0.0, "no request completed".to_owned()),
+        (non_200 > 0.0, format!("{non_200} answers other than 200")),
+        (missing > 0.0, format!("{missing} 200s without an access_token")),
+        (starved > 0.0, format!("{starved} requests found no token queued")),
     ];
     let problems: Vec<String> = problems.into_iter().filter(|p| p.0).map(|p| p.1).collect();
     if problems.is_empty() { Ok(()) } else { Err(format!("{name}: {}", problems.join("; "))) }
 }
 
+/// requests/s, p50 and p99 latency (µs), non-2xx answers.
+fn figures(wrk: &Wrk) -> [f64; 4] {
+    ["rate", "p50_us", "p99_us", "non_2xx"].map(|name| figure(wrk, name))
+}
+
 /// CPU per request, requests/s and p99 latency of `refresh` over `floor`.
 fn ratios(floor: &Measurement, refresh: &Measurement) -> [f64; 3] {
-    [
-        refresh.cpu / floor.cpu,
-        refresh.wrk.rate / floor.wrk.rate,
-        refresh.wrk.p99_us / floor.wrk.p99_us,
-    ]
+    let ([rate, _, p99, _], [floor_rate, _, floor_p99, _]) =
+        (figures(&refresh.wrk), figures(&floor.wrk));
+    [refresh.cpu / floor.cpu, rate / floor_rate, p99 / floor_p99]
 }
 
 /// The median round by CPU ratio refresh/floor (equal ratios in the order the rounds ran; with
@@ -267,50 +316,41 @@ fn median(rounds: &[[Measurement; 3]]) -> Option<usize> {
 
 /// Issue 4's targets (CPU re-based by issue 14), refresh against the floor of the same round.
 fn checks(floor: &Measurement, refresh: &Measurement) -> Vec<Check> {
-    let [cpu, rate, p99] = ratios(floor, refresh);
-    let Measurement { rss, start, wrk: Wrk { non_2xx, .. }, .. } = *refresh;
+    let ([cpu, rate, p99], Measurement { rss, start, .. }) = (ratios(floor, refresh), refresh);
+    let non_2xx = figure(&refresh.wrk, "non_2xx");
+    let shown = |value: String, check: Check| Check { value, ..check };
     vec![
         Check::new("CPU per request, refresh/floor", cpu, "≤ 1.50×", cpu <= CPU_TARGET),
         Check::new("requests/s, refresh/floor", rate, "≥ 0.85×", rate >= RATE_TARGET),
         Check::new("p99 latency, refresh/floor", p99, "≤ 1.50×", p99 <= P99_TARGET),
-        Check {
-            value: non_2xx.to_string(),
-            ..Check::new("non-2xx responses (refresh)", 0.0, "0", non_2xx == 0)
-        },
-        Check {
-            value: format!("{rss:.1} MiB"),
-            ..Check::new("peak RSS under load (refresh)", 0.0, "≤ 16 MiB", rss <= RSS_TARGET)
-        },
-        Check {
-            value: format!("{start:.1} ms"),
-            ..Check::new("start to first refresh", 0.0, "≤ 50 ms", start <= START_TARGET)
-        },
+        shown(
+            format!("{non_2xx}"),
+            Check::new("non-2xx responses (refresh)", 0.0, "0", non_2xx == 0.0),
+        ),
+        shown(
+            format!("{rss:.1} MiB"),
+            Check::new("peak RSS under load (refresh)", 0.0, "≤ 16 MiB", *rss <= RSS_TARGET),
+        ),
+        shown(
+            format!("{start:.1} ms"),
+            Check::new("start to first refresh", 0.0, "≤ 50 ms", *start <= START_TARGET),
+        ),
     ]
 }
 
 fn measurements(round: &[Measurement]) -> String {
-    let header = "server | requests | requests/s | p50 µs | p99 µs | non-2xx | socket errors | CPU µs/request | \
-                  wrk CPU µs/request | peak RSS MiB | start ms | body bytes";
     let row = |m: &Measurement| {
-        let (Measurement { name, cpu, wrk_cpu, rss, start, body_bytes, .. }, w) = (m, &m.wrk);
-        let Wrk { requests, rate, p50_us, p99_us, non_2xx, socket_errors, .. } = w;
+        let (Measurement { name, cpu, wrk_cpu, rss, start, body, .. }, w) = (m, &m.wrk);
+        let ([rate, p50, p99, non_2xx], requests, errors) =
+            (figures(w), w["requests"], figure(w, "socket_errors"));
         format!(
-            "{name} | {requests} | {rate:.0} | {p50_us:.0} | {p99_us:.0} | {non_2xx} | {socket_errors} | {cpu:.1} | {wrk_cpu:.1} | {rss:.1} | {start:.1} | {body_bytes}"
+            "{name} | {requests} | {rate:.0} | {p50:.0} | {p99:.0} | {non_2xx} | {errors} | {cpu:.1} | {wrk_cpu:.1} \
+             | {rss:.1} | {start:.1} | {body}"
         )
     };
+    let header = "server | requests | requests/s | p50 µs | p99 µs | non-2xx | socket errors | CPU µs/request | \
+                  wrk CPU µs/request | peak RSS MiB | start ms | body bytes";
     table(header, &round.iter().map(row).collect::<Vec<_>>())
-}
-
-/// Every round's ratios, the shown one marked.
-fn rounds_table(rounds: &[[Measurement; 3]], shown: usize) -> String {
-    let row = |(i, [fixed, floor, refresh]): (usize, &[Measurement; 3])| {
-        let ([cpu, rate, p99], fixed) = (ratios(floor, refresh), ratios(fixed, refresh)[1]);
-        let mark = if i == shown { "shown (median by CPU)" } else { "" };
-        format!("{} | {cpu:.2}× | {rate:.2}× | {p99:.2}× | {fixed:.2}× | {mark}", i + 1)
-    };
-    let header = "round | CPU per request, refresh/floor | requests/s, refresh/floor | p99, refresh/floor | \
-                  requests/s, refresh/fixed floor | ";
-    table(header, &rounds.iter().enumerate().map(row).collect::<Vec<_>>())
 }
 
 /// `docs/benchmarks.md`: the shown round whole, the core micro-benchmarks, every round's ratios,
@@ -320,29 +360,36 @@ fn markdown(
     rounds: &[[Measurement; 3]],
     shown: usize,
     micro: &str,
-    warmup: u32,
-    duration: u32,
+    [warmup, duration]: [u32; 2],
 ) -> String {
     let [fixed, floor, refresh] = &rounds[shown];
     let checks = checks(floor, refresh);
     let (met, total, [cpu, rate, p99]) =
         (checks.iter().filter(|c| c.pass).count(), checks.len(), ratios(fixed, refresh));
-    let first_line = |program: &str, args: &[&str]| {
+    let round = |(i, [fixed, floor, refresh]): (usize, &[Measurement; 3])| {
+        let ([cpu, rate, p99], fixed) = (ratios(floor, refresh), ratios(fixed, refresh)[1]);
+        let mark = if i == shown { "shown (median by CPU)" } else { "" };
+        format!("{} | {cpu:.2}× | {rate:.2}× | {p99:.2}× | {fixed:.2}× | {mark}", i + 1)
+    };
+    let header = "round | CPU per request, refresh/floor | requests/s, refresh/floor | p99, refresh/floor | \
+                  requests/s, refresh/fixed floor | ";
+    let line = |program: &str, args: &[&str]| {
         let output =
             Command::new(program).args(args).output().map(|o| [o.stdout, o.stderr].concat());
         String::from_utf8_lossy(&output.unwrap_or_default())
             .lines()
             .next()
-            .unwrap_or("unknown")
+            .unwrap_or("?")
             .trim()
             .to_owned()
     };
+    let cpu_model = line("sh", &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]);
     let machine = [
-        first_line("sh", &["-c", "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"]),
-        first_line("nproc", &[]) + " cores",
-        first_line("uname", &["-sr"]),
-        first_line("rustc", &["--version"]),
-        first_line("wrk", &["-v"]),
+        cpu_model,
+        line("nproc", &[]) + " cores",
+        line("uname", &["-sr"]),
+        line("rustc", &["-V"]),
+        line("wrk", &["-v"]),
     ];
     format!(
         "# Benchmark: `POST /ccstore/v1/refresh` against an actix-web floor\n\n\
@@ -354,7 +401,7 @@ fn markdown(
          judged; see [Method](#method)): CPU per request {cpu:.2}×, requests/s {rate:.2}×, p99 latency {p99:.2}×.\n\n\
          ## Core micro-benchmarks\n\n`cargo bench -p ccstore-core` (criterion), run after the rounds: mean time \
          per iteration, ccstore's token work against bare jsonwebtoken on the same claims.\n\n{micro}\n\
-         ## Rounds\n\n{rounds_table}\n## Machine\n\n{machine}; shared with other work.\n\n## Method\n\n\
+         ## Rounds\n\n{rounds}\n## Machine\n\n{machine}; shared with other work.\n\n## Method\n\n\
          Each round starts every server afresh, one worker pinned to core 0, and drives it with `taskset -c 1 wrk \
          -t1 -c{CONNECTIONS} --latency -s bench/refresh.lua` ({warmup} s of warm-up, then {duration} s measured); \
          every request carries a token an earlier answer returned, each sent once. `floor` \
@@ -366,12 +413,12 @@ fn markdown(
          this process's children; peak RSS is `VmHWM`; start is spawn to the first 200. CPU is the steadiest \
          figure on a shared machine, hence the median round by it; no round is discarded. The README's \
          Performance section says more.\n",
-        date = first_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
+        date = line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]),
         number = shown + 1,
         count = rounds.len(),
         table = measurements(&rounds[shown]),
         checks = checks_table(&checks),
-        rounds_table = rounds_table(rounds, shown),
+        rounds = table(header, &rounds.iter().enumerate().map(round).collect::<Vec<_>>()),
         machine = machine.join(", "),
     )
 }
@@ -385,11 +432,12 @@ fn svg(floor: &Measurement, refresh: &Measurement) -> String {
          POST /ccstore/v1/refresh: floor vs refresh, one worker each</text>\n"
             .to_owned(),
     ];
+    let rates = (figure(&floor.wrk, "rate"), figure(&refresh.wrk, "rate"));
     let panels = [
-        (20.0, "requests/s (higher is better)", floor.wrk.rate, refresh.wrk.rate),
-        (340.0, "server CPU µs per request (lower is better)", floor.cpu, refresh.cpu),
+        (20.0, "requests/s (higher is better)", rates),
+        (340.0, "server CPU µs per request (lower is better)", (floor.cpu, refresh.cpu)),
     ];
-    for (left, title, floor, refresh) in panels {
+    for (left, title, (floor, refresh)) in panels {
         let (middle, right, ratio) = (left + 150.0, left + 300.0, refresh / floor);
         parts
             .push(format!("<text x=\"{middle}\" y=\"50\" text-anchor=\"middle\">{title}</text>\n"));
@@ -429,11 +477,10 @@ fn micro(smoke: bool, work: &Path) -> Result<String, String> {
         command.args(["--", "--warm-up-time", "0.1", "--measurement-time", "0.3"]);
     }
     eprintln!("bench: core micro-benchmarks ...");
-    let status = command.status().map_err(|e| format!("cannot run cargo bench: {e}"))?;
-    if !status.success() {
-        return Err(format!("the core micro-benchmarks failed ({status})"));
+    if !command.status().map_err(ctx("cannot run cargo bench"))?.success() {
+        return Err("the core micro-benchmarks failed".to_owned());
     }
-    micro_report(&std::fs::read_to_string(&means).map_err(|e| format!("{}: {e}", means.display()))?)
+    micro_report(&std::fs::read_to_string(&means).map_err(ctx(means.display()))?)
 }
 
 /// The micro-benchmarks' `name nanoseconds` lines as a table, with the core target judged.
@@ -466,114 +513,30 @@ fn micro_report(means: &str) -> Result<String, String> {
     ))
 }
 
-/// A `redis-server` and its address, killed when dropped.
-struct Redis(Child, String);
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Redis {
-    /// A `redis-server` without persistence on a free port, pinned to core 1 (wrk's).
-    fn start(dir: &Path, cluster: bool) -> Result<Self, String> {
-        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-        let port = harness::free_port()?.to_string();
-        let mut command = Command::new("taskset");
-        command.args([
-            "-c",
-            "1",
-            "redis-server",
-            "--port",
-            &port,
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]);
-        command.arg("--dir").arg(dir).args(if cluster {
-            &["--cluster-enabled", "yes"][..]
-        } else {
-            &[]
-        });
-        let child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn();
-        let redis =
-            Self(child.map_err(|e| format!("redis-server: {e}"))?, format!("127.0.0.1:{port}"));
-        wait_for(&["-p", &port, "PING"], "PONG")?;
-        Ok(redis)
-    }
-}
-
-/// Polls `redis-cli args` (for up to 20 s) until it prints `expected`.
-fn wait_for(args: &[&str], expected: &str) -> Result<(), String> {
-    for _ in 0..400 {
-        let output =
-            Command::new("redis-cli").args(args).output().map_err(|e| format!("redis-cli: {e}"))?;
-        if String::from_utf8_lossy(&output.stdout).contains(expected) {
-            return Ok(());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Err(format!("redis-cli {}: no {expected}", args.join(" ")))
-}
-
-/// `redis-cli --cluster create` over `nodes` (`host:port`), then `cluster_state:ok` on each.
-fn create_cluster(nodes: &[String]) -> Result<(), String> {
-    let mut command = Command::new("redis-cli");
-    command.args(["--cluster", "create"]).args(nodes).args([
-        "--cluster-replicas",
-        "0",
-        "--cluster-yes",
-    ]);
-    let status = command.stdout(Stdio::null()).stderr(Stdio::null()).status();
-    if !status.map_err(|e| format!("redis-cli: {e}"))?.success() {
-        return Err("redis-cli --cluster create failed".to_owned());
-    }
-    let port = |node: &String| node.rsplit(':').next().unwrap_or_default().to_owned();
-    nodes
-        .iter()
-        .try_for_each(|node| wait_for(&["-p", &port(node), "CLUSTER", "INFO"], "cluster_state:ok"))
-}
-
-fn write(relative: &str, contents: &str) -> Result<(), String> {
-    std::fs::write(repo_file(relative), contents)
-        .map_err(|e| format!("writing {relative}: {e}"))?;
-    eprintln!("bench: wrote {relative}");
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// A server's figures: requests/s, CPU µs and p99 µs as given, the rest fixed.
-    fn measurement(name: &str, rate: f64, cpu: f64, p99_us: f64) -> Measurement {
+    fn measurement(rate: f64, cpu: f64, p99_us: f64) -> Measurement {
         let wrk = harness::parse_wrk(&format!(
             "1000 requests in 1.00s\nRequests/sec: {rate}\n 50% 900us\n 99% {p99_us}us\n"
         ));
         Measurement {
-            name: name.to_owned(),
+            name: "refresh".to_owned(),
             wrk: wrk.unwrap(),
             cpu,
             wrk_cpu: 11.0,
             rss: 10.0,
             start: 12.0,
-            body_bytes: 396,
+            body: 396,
         }
     }
 
     /// A round whose refresh has these ratios to the floor (40,000 requests/s, 10 µs, 2 ms).
     fn round(cpu: f64, rate: f64, p99: f64) -> [Measurement; 3] {
-        let refresh = measurement("refresh", 40_000.0 * rate, 10.0 * cpu, 2000.0 * p99);
-        [
-            measurement("fixed floor", 50_000.0, 8.0, 2000.0),
-            measurement("floor", 40_000.0, 10.0, 2000.0),
-            refresh,
-        ]
+        let refresh = measurement(40_000.0 * rate, 10.0 * cpu, 2000.0 * p99);
+        [measurement(50_000.0, 8.0, 2000.0), measurement(40_000.0, 10.0, 2000.0), refresh]
     }
 
     #[test]
@@ -583,7 +546,8 @@ mod tests {
         assert_eq!(verdicts(&round(1.5, 0.85, 1.5)), [true; 6]);
         assert_eq!(verdicts(&round(1.55, 0.84, 1.51)), [false, false, false, true, true, true]);
         let mut worse = round(1.0, 1.0, 1.0);
-        (worse[2].rss, worse[2].start, worse[2].wrk.non_2xx) = (16.1, 50.1, 1);
+        (worse[2].rss, worse[2].start) = (16.1, 50.1);
+        worse[2].wrk.insert("non_2xx".to_owned(), 1.0);
         assert_eq!(verdicts(&worse), [true, true, true, false, false, false]);
         let table = checks_table(&checks(&worse[1], &worse[2]));
         assert!(
@@ -609,19 +573,21 @@ mod tests {
         }
         assert_eq!(median(&[]), None);
         let rounds = [round(1.5, 0.7, 1.0), round(1.2, 0.8, 1.0), round(1.4, 0.9, 1.0)];
-        let doc = markdown("cargo xtask bench", &rounds, 2, "", 2, 10);
+        let doc = markdown("cargo xtask bench", &rounds, 2, "", [2, 10]);
+        for part in [
+            "Round 3 of 3, the median",
+            "| refresh | 1000 | 36000 | 900 | 2000 | 0 | 0 | 14.0 | 11.0 | 10.0 | 12.0 | 396 |",
+            "| CPU per request, refresh/floor | 1.40× | ≤ 1.50× | pass |",
+            "| 1 | 1.50× | 0.70× | 1.00× | 0.56× |  |\n",
+            "| 3 | 1.40× | 0.90× | 1.00× | 0.72× | shown (median by CPU) |",
+        ] {
+            assert!(doc.contains(part), "{part} in {doc}");
+        }
+        let svg = svg(&rounds[2][1], &rounds[2][2]);
+        assert_eq!(svg.matches("<rect ").count(), 5); // background + 4 bars
         assert!(
-            doc.contains("Round 3 of 3, the median") && doc.contains("| refresh | 1000 | 36000 |"),
-            "{doc}"
-        );
-        assert!(
-            doc.contains("| CPU per request, refresh/floor | 1.40× |")
-                && !doc.contains("| refresh | 1000 | 28000 |")
-        );
-        assert!(doc.contains("| 1 | 1.50× | 0.70× | 1.00× | 0.56× |  |\n"), "{doc}");
-        assert!(
-            doc.contains("| 3 | 1.40× | 0.90× | 1.00× | 0.72× | shown (median by CPU) |"),
-            "{doc}"
+            svg.contains("refresh/floor 0.90×") && svg.contains("refresh/floor 1.40×"),
+            "{svg}"
         );
     }
 
@@ -644,23 +610,27 @@ mod tests {
                 .unwrap()
                 .contains("| 1.30× | ≤ 1.30× | **FAIL** |")
         );
-        let broken = [
+        for (from, to) in [
             ("floor_refresh 2800\n", ""),
             ("1400", "NaN"),
             ("1400", "0"),
             ("refresh 1400", "refresh_x 1400"),
-        ];
-        for (from, to) in broken {
+        ] {
             assert!(micro_report(&means.replace(from, to)).is_err(), "{from} -> {to}");
         }
     }
 
     #[test]
     fn a_run_with_any_answer_but_a_200_with_a_token_fails() {
-        let report = |line: &str| {
-            format!("10 requests in 1.00s\nRequests/sec: 10\n 50% 1ms\n 99% 2ms\n{line}\n")
+        let run = |line: &str| {
+            check(
+                "refresh",
+                &harness::parse_wrk(&format!(
+                    "10 requests in 1s\nRequests/sec: 10\n 50% 1ms\n 99% 2ms\n{line}"
+                ))
+                .unwrap(),
+            )
         };
-        let run = |line: &str| check("refresh", &harness::parse_wrk(&report(line)).unwrap());
         assert_eq!(run("refresh.lua: non200=0 missing_token=0 starved=0"), Ok(()));
         assert_eq!(
             run("refresh.lua: non200=2"),
@@ -671,16 +641,5 @@ mod tests {
             error.contains("3 200s without an access_token; 1 requests found no token"),
             "{error}"
         );
-    }
-
-    #[test]
-    fn the_chart_has_four_bars_and_the_ratios() {
-        let svg = svg(
-            &measurement("floor", 40_000.0, 20.0, 1.0),
-            &measurement("refresh", 30_000.0, 30.0, 1.0),
-        );
-        assert!(svg.starts_with("<svg ") && svg.ends_with("</svg>\n"));
-        assert_eq!(svg.matches("<rect ").count(), 5); // background + 4 bars
-        assert!(svg.contains("refresh/floor 1.50×") && svg.contains("refresh/floor 0.75×"));
     }
 }

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use crate::files::repo_file;
-use crate::harness::{self, Check, Minter, Server, Wrk, checks_table, table};
+use crate::harness::{self, Check, Minter, Server, Wrk, checks_table, ctx, figure, table};
 
 /// Seconds of a new-session phase, and the tokens minted for it: more than a worker refreshes
 /// in that time.
@@ -141,9 +141,11 @@ fn phase(
     tokens: &Path,
     seconds: u32,
 ) -> Result<Phase, String> {
-    let before = harness::cpu_seconds(server.pid())?;
+    let pid = server.pid().to_string();
+    let before = harness::cpu_seconds(&pid, false)?;
     let wrk = wrk(server, tokens, seconds)?;
-    let cpu = (harness::cpu_seconds(server.pid())? - before) * 1e6 / wrk.requests.max(1) as f64;
+    let cpu =
+        (harness::cpu_seconds(&pid, false)? - before) * 1e6 / figure(&wrk, "requests").max(1.0);
     server.alive()?;
     let (name, rss) = (name.to_owned(), harness::memory_mib(server.pid(), "VmRSS")?);
     let phase = Phase { name, sessions, wrk, cpu, rss };
@@ -168,7 +170,7 @@ fn fill(address: SocketAddr, tokens: &[String]) -> Result<Vec<String>, String> {
         let requests: String = batch.iter().map(|token| harness::refresh_request(token)).collect();
         writer.write_all(requests.as_bytes()).map_err(|e| format!("send: {e}"))?;
         for _ in batch {
-            let (status, _, body) = harness::read_answer(&mut reader)?;
+            let (status, _, body) = harness::read_answer(&mut reader).map_err(ctx("filling"))?;
             let token = harness::access_token(&body).filter(|_| status == 200);
             successors.push(token.ok_or(format!("filling: {status} {body}"))?.to_owned());
         }
@@ -180,8 +182,8 @@ fn fill(address: SocketAddr, tokens: &[String]) -> Result<Vec<String>, String> {
 
 fn row(phase: &Phase) -> String {
     let (Phase { name, sessions, cpu, rss, .. }, w) = (phase, &phase.wrk);
-    let (rate, p50, p99, non_200) = (w.rate, w.p50_us, w.p99_us, w.count("non200"));
-    let (p999, max) = (w.count("p999_us"), w.count("max_us"));
+    let [rate, p50, p99, non_200, p999, max] =
+        ["rate", "p50_us", "p99_us", "non200", "p999_us", "max_us"].map(|name| figure(w, name));
     format!(
         "{name} | {sessions} | {rate:.0} | {cpu:.2} | {p50:.0} µs | {p99:.0} µs | {p999} µs | {max} µs \
          | {non_200} | {rss:.1}"
@@ -193,10 +195,10 @@ fn ratio_rows(phases: &[Phase]) -> Vec<String> {
     let row = |phase: &Phase| {
         let kind = if phase.name.starts_with("new") { "new" } else { "existing" };
         let base = phases.iter().find(|p| p.name == kind)?;
-        let p999 = |p: &Phase| p.wrk.script.get("p999_us").copied().unwrap_or(f64::NAN);
+        let p999 = |p: &Phase| figure(&p.wrk, "p999_us");
         let ratios = [
             (phase.cpu / base.cpu, CPU_TARGET, "CPU"),
-            (phase.wrk.p99_us / base.wrk.p99_us, P99_TARGET, "p99"),
+            (figure(&phase.wrk, "p99_us") / figure(&base.wrk, "p99_us"), P99_TARGET, "p99"),
             (p999(phase) / p999(base), P999_TARGET, "p99.9"),
         ];
         let missed: Vec<&str> = ratios.iter().filter(|r| r.0 > r.1).map(|r| r.2).collect();
@@ -205,7 +207,8 @@ fn ratio_rows(phases: &[Phase]) -> Vec<String> {
             missed => format!("**NOT met**: {}", missed.join(", ")),
         };
         let [cpu, p99, p999] = ratios.map(|r| r.0);
-        let (Phase { name, sessions, .. }, rate) = (phase, phase.wrk.rate / base.wrk.rate);
+        let (Phase { name, sessions, .. }, rate) =
+            (phase, figure(&phase.wrk, "rate") / figure(&base.wrk, "rate"));
         Some(format!(
             "{name} | {sessions} | {cpu:.2} | {p99:.2} | {p999:.2} | {rate:.2} | {verdict}"
         ))
@@ -223,7 +226,7 @@ fn report(phases: &[Phase], options: &Options) -> String {
         "phase | sessions | CPU (≤ 1.2) | p99 (≤ 1.5) | p99.9 (≤ 2) | requests/s | targets";
     let baseline = |name: &str| phases.iter().find(|p| p.name == name);
     let memory = baseline("existing").zip(baseline("existing, store full")).map(|(small, full)| {
-        let (more, kept) = (full.sessions.saturating_sub(small.sessions).max(1), full.wrk.rate / small.wrk.rate);
+        let (more, kept) = (full.sessions.saturating_sub(small.sessions).max(1), figure(&full.wrk, "rate") / figure(&small.wrk, "rate"));
         let per_session = (full.rss - small.rss) * 1024.0 * 1024.0 / more as f64;
         let what = "existing sessions' requests/s, store full / first level";
         let check = checks_table(&[Check::new(what, kept, "≥ 0.8×", kept >= CAPACITY_TARGET)]);
