@@ -118,9 +118,9 @@ impl Scale {
         seconds: u32,
     ) -> Result<(PathBuf, Instant), String> {
         let (chain, fresh) = (self.dir.join("chain.txt"), self.dir.join("fresh.txt"));
-        write_tokens(&chain, &fill(server.address, &self.minter.mint(level))?)?;
+        harness::write_tokens(&chain, &fill(server.address, &self.minter.mint(level))?)?;
         let existing = phase(server, &format!("existing{suffix}"), level, &chain, seconds)?;
-        write_tokens(&fresh, &self.minter.mint(NEW_TOKENS))?;
+        harness::write_tokens(&fresh, &self.minter.mint(NEW_TOKENS))?;
         let created = Instant::now();
         let new = phase(server, &format!("new{suffix}"), level, &fresh, NEW_SECONDS)?;
         self.phases.extend([existing, new]);
@@ -141,20 +141,15 @@ fn phase(
     tokens: &Path,
     seconds: u32,
 ) -> Result<Phase, String> {
-    let pid = server.pid().to_string();
-    let before = harness::cpu_seconds(&pid, false)?;
+    let pid = Some(server.pid());
+    let before = harness::cpu_seconds(pid)?;
     let wrk = wrk(server, tokens, seconds)?;
-    let cpu =
-        (harness::cpu_seconds(&pid, false)? - before) * 1e6 / figure(&wrk, "requests").max(1.0);
+    let cpu = (harness::cpu_seconds(pid)? - before) * 1e6 / figure(&wrk, "requests").max(1.0);
     server.alive()?;
     let (name, rss) = (name.to_owned(), harness::memory_mib(server.pid(), "VmRSS")?);
     let phase = Phase { name, sessions, wrk, cpu, rss };
     eprintln!("bench-scale: {}", row(&phase));
     Ok(phase)
-}
-
-fn write_tokens(path: &Path, tokens: &[String]) -> Result<(), String> {
-    std::fs::write(path, tokens.join("\n") + "\n").map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Refreshes every token once, [`FILL_PIPELINE`] requests in flight, and returns the

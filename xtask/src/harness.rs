@@ -41,7 +41,16 @@ pub(crate) fn build() -> Result<PathBuf, String> {
         command.current_dir(repo_file("")).args(args).stderr(Stdio::inherit());
         command.output().map_err(ctx("cannot run cargo"))
     };
-    let build = ["build", "--release", "-p", "ccstore-server", "--bins", "--example", "floor"];
+    let build = [
+        "build",
+        "--release",
+        "-p",
+        "ccstore-server",
+        "--bin",
+        "ccstore-server",
+        "--example",
+        "floor",
+    ];
     if !cargo(&build)?.status.success() {
         return Err("the release build failed".to_owned());
     }
@@ -277,20 +286,24 @@ pub(crate) fn parse_wrk(report: &str) -> Result<Wrk, String> {
     missing.map_or(Ok(wrk), |name| Err(format!("no {name} in the report")))
 }
 
-/// utime+stime (fields 14 and 15 of proc(5)) of a `/proc/.../stat` file, in seconds: `self`
-/// for this process, `self` with `children` for the children it waited for (16 and 17).
+/// CPU seconds (user + system) of a process so far, or with `None` of the children this
+/// process waited for (wrk).
 #[allow(clippy::cast_precision_loss)] // ticks stay far below 2^52
-pub(crate) fn cpu_seconds(pid: &str, children: bool) -> Result<f64, String> {
-    let path = format!("/proc/{pid}/stat");
-    let ticks = stat_ticks(
-        &std::fs::read_to_string(&path).map_err(ctx(&path))?,
-        if children { 16 } else { 14 },
-    );
+pub(crate) fn cpu_seconds(pid: Option<u32>) -> Result<f64, String> {
+    let path = pid.map_or_else(|| "/proc/self/stat".to_owned(), |pid| format!("/proc/{pid}/stat"));
+    let stat = std::fs::read_to_string(&path).map_err(ctx(&path))?;
+    let ticks = stat_ticks(&stat, if pid.is_some() { 14 } else { 16 })
+        .ok_or(format!("malformed {path}"))?;
     let per_second =
         Command::new("getconf").arg("CLK_TCK").output().map_err(ctx("getconf"))?.stdout;
     let per_second: f64 =
         String::from_utf8_lossy(&per_second).trim().parse().map_err(ctx("CLK_TCK"))?;
-    Ok(ticks.ok_or(format!("malformed {path}"))? as f64 / per_second)
+    Ok(ticks as f64 / per_second)
+}
+
+/// Writes a queue of tokens for wrk's script, one a line.
+pub(crate) fn write_tokens(path: &Path, tokens: &[String]) -> Result<(), String> {
+    std::fs::write(path, tokens.join("\n") + "\n").map_err(ctx(path.display()))
 }
 
 /// Fields `first` and `first + 1` of a stat line, summed, counted from 1 as in proc(5), after
@@ -383,12 +396,12 @@ scale.lua: p999_us=4100 max_us=9000
 
     #[test]
     fn a_waited_for_child_s_cpu_time_is_counted_as_the_children_s() {
-        let (children, own) =
-            (cpu_seconds("self", true).unwrap(), cpu_seconds("self", false).unwrap());
+        let me = Some(std::process::id());
+        let (children, own) = (cpu_seconds(None).unwrap(), cpu_seconds(me).unwrap());
         let busy = "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done";
         assert!(Command::new("sh").args(["-c", busy]).status().unwrap().success());
-        let children = cpu_seconds("self", true).unwrap() - children;
-        let own = cpu_seconds("self", false).unwrap() - own;
+        let (children, own) =
+            (cpu_seconds(None).unwrap() - children, cpu_seconds(me).unwrap() - own);
         assert!(children >= 0.05 && own < children, "own {own} s, the child's {children} s");
     }
 }

@@ -23,41 +23,34 @@ use clap::Parser;
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask")]
 enum Task {
-    /// Regenerate openapi/openapi.json (3.1, from the code), openapi/openapi-3.0.json (3.0.3) and
-    /// openapi/openapi-aws.json (3.0.3 as AWS API Gateway imports it); with --check, change
-    /// nothing and fail if any is stale.
+    /// Regenerate openapi/openapi.json (3.1, from the code), openapi/openapi-3.0.json (3.0.3)
+    /// and openapi/openapi-aws.json (3.0.3 as AWS API Gateway imports it).
     Openapi {
-        /// Fail with a diff instead of writing when a committed file is stale.
+        /// Change nothing; fail with a diff if a committed file is stale.
         #[arg(long)]
         check: bool,
     },
-    /// Compare the spec generated from the code with the documented schema
-    /// (openapi/documented.json); fail on any difference or on an extension that
-    /// openapi/extensions.json does not allow.
+    /// Compare the generated spec with openapi/documented.json; fail on any difference or on an
+    /// extension openapi/extensions.json does not allow.
     Diff,
-    /// Benchmark POST /ccstore/v1/refresh against a minimal actix-web floor (release builds, one
-    /// worker on CPU 0, wrk on CPU 1), round after round; report the median round by CPU ratio
-    /// against the targets, then the Redis round and the core micro-benchmarks, in
-    /// docs/benchmarks.md, docs/benchmarks.svg and docs/benchmarks-redis.md. Needs wrk and
+    /// Benchmark POST /ccstore/v1/refresh against an actix-web floor, then the Redis round and
+    /// the core micro-benchmarks; write docs/benchmarks.md, .svg and -redis.md. Needs wrk and
     /// redis-server.
     Bench {
-        /// Rounds, each the fixed floor, the floor, then refresh in fresh processes [default: 5,
-        /// 1 with --smoke].
+        /// Rounds of fixed floor, floor and refresh [default: 5, 1 with --smoke].
         #[arg(long)]
         rounds: Option<u32>,
         /// Measured seconds per server and round [default: 10, 2 with --smoke].
         #[arg(long)]
         duration: Option<u32>,
-        /// CI mode: short runs, nothing written; fails when the benchmark does not work (a
-        /// server does not start, no requests, any non-2xx), never on the targets.
+        /// CI: short runs, nothing written; fails only when the benchmark does not work.
         #[arg(long)]
         smoke: bool,
     },
-    /// Benchmark the in-process session store at scale: at each --sessions level, refreshes of
-    /// existing sessions and new ones, across an expiry at the largest level and at capacity;
-    /// every figure judged as a ratio to the first level's, in docs/benchmarks-scale.md.
+    /// Benchmark the in-process session store at each --sessions level, across an expiry and at
+    /// capacity, judged against the first level; write docs/benchmarks-scale.md. Needs wrk.
     BenchScale {
-        /// Sessions in the store at each level, comma-separated, smallest (the baseline) first.
+        /// Sessions at each level, comma-separated, the baseline first.
         #[arg(long, value_delimiter = ',', default_values_t = [1_000, 100_000, 1_000_000])]
         sessions: Vec<usize>,
         /// Measured seconds of each existing-sessions phase.
