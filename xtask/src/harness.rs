@@ -330,25 +330,39 @@ pub(crate) fn table(header: &str, rows: &[String]) -> String {
     rows.iter().fold(format!("| {header} |\n|{rule}\n"), |out, row| out + "| " + row + " |\n")
 }
 
-/// One target, evaluated.
-pub(crate) struct Check {
-    pub(crate) what: &'static str,
-    pub(crate) value: String,
-    pub(crate) target: &'static str,
-    pub(crate) pass: bool,
-}
+/// One target, evaluated: what, the measured value and the bound as shown, and the verdict.
+pub(crate) struct Check(
+    pub(crate) &'static str,
+    pub(crate) String,
+    pub(crate) String,
+    pub(crate) bool,
+);
 
 impl Check {
-    /// A target on a ratio, shown as `1.23×`.
-    pub(crate) fn new(what: &'static str, ratio: f64, target: &'static str, pass: bool) -> Self {
-        Self { what, value: format!("{ratio:.2}×"), target, pass }
+    /// At most `limit`, shown with `unit` (`×` for a ratio; none for a count).
+    pub(crate) fn at_most(what: &'static str, value: f64, limit: f64, unit: &str) -> Self {
+        let digits = if unit.is_empty() { 0 } else { 2 };
+        let (value_text, limit_text) =
+            (format!("{value:.digits$}{unit}"), format!("≤ {limit:.digits$}{unit}"));
+        Self(what, value_text, limit_text, value <= limit)
+    }
+
+    /// At least `limit`, a ratio.
+    pub(crate) fn at_least(what: &'static str, ratio: f64, limit: f64) -> Self {
+        Self(what, format!("{ratio:.2}×"), format!("≥ {limit:.2}×"), ratio >= limit)
+    }
+
+    pub(crate) fn pass(&self) -> bool {
+        self.3
     }
 }
 
 /// The targets as a table with a verdict each.
 pub(crate) fn checks_table(checks: &[Check]) -> String {
     let verdict = |pass| if pass { "pass" } else { "**FAIL**" };
-    let row = |c: &Check| format!("{} | {} | {} | {}", c.what, c.value, c.target, verdict(c.pass));
+    let row = |Check(what, value, limit, pass): &Check| {
+        format!("{what} | {value} | {limit} | {}", verdict(*pass))
+    };
     table("target | measured | required | ", &checks.iter().map(row).collect::<Vec<_>>())
 }
 
