@@ -290,15 +290,17 @@ pub(crate) fn parse_wrk(report: &str) -> Result<Wrk, String> {
 /// process waited for (wrk).
 #[allow(clippy::cast_precision_loss)] // ticks stay far below 2^52
 pub(crate) fn cpu_seconds(pid: Option<u32>) -> Result<f64, String> {
+    // Asked once: a `getconf` between two readings would count as the children's CPU time.
+    static PER_SECOND: std::sync::OnceLock<Option<f64>> = std::sync::OnceLock::new();
     let path = pid.map_or_else(|| "/proc/self/stat".to_owned(), |pid| format!("/proc/{pid}/stat"));
     let stat = std::fs::read_to_string(&path).map_err(ctx(&path))?;
     let ticks = stat_ticks(&stat, if pid.is_some() { 14 } else { 16 })
         .ok_or(format!("malformed {path}"))?;
-    let per_second =
-        Command::new("getconf").arg("CLK_TCK").output().map_err(ctx("getconf"))?.stdout;
-    let per_second: f64 =
-        String::from_utf8_lossy(&per_second).trim().parse().map_err(ctx("CLK_TCK"))?;
-    Ok(ticks as f64 / per_second)
+    let per_second = PER_SECOND.get_or_init(|| {
+        let output = Command::new("getconf").arg("CLK_TCK").output().ok()?;
+        String::from_utf8_lossy(&output.stdout).trim().parse().ok()
+    });
+    Ok(ticks as f64 / per_second.ok_or("getconf CLK_TCK failed")?)
 }
 
 /// Writes a queue of tokens for wrk's script, one a line.
