@@ -18,8 +18,8 @@ pub(crate) fn read(relative: &str) -> String {
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
 }
 
-/// Makes `relative` hold `contents`. In check mode nothing is written: a stale file is reported
-/// with a unified diff and the command that regenerates it, and `false` is returned.
+/// Makes `relative` hold `contents`. With `check` nothing is written: a stale file is reported
+/// with a unified diff and the command `fix` that regenerates it, and `false` is returned.
 pub(crate) fn ensure_contents(relative: &str, contents: &str, check: bool, fix: &str) -> bool {
     let path = repo_file(relative);
     let current = std::fs::read_to_string(&path).unwrap_or_default();
@@ -27,13 +27,15 @@ pub(crate) fn ensure_contents(relative: &str, contents: &str, check: bool, fix: 
         return true;
     }
     if check {
-        let diff = TextDiff::from_lines(&current, contents)
+        let diff = TextDiff::from_lines(&current, contents);
+        let (old, new) = (
+            format!("{relative} (committed)"),
+            format!("{relative} (from the code)"),
+        );
+        let diff = diff
             .unified_diff()
             .context_radius(3)
-            .header(
-                &format!("{relative} (committed)"),
-                &format!("{relative} (from the code)"),
-            )
+            .header(&old, &new)
             .to_string();
         eprintln!("{relative} is stale:\n{diff}\nRun `{fix}` and commit the result.");
         return false;

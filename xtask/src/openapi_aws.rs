@@ -9,7 +9,9 @@
 //!   those that are (`refresh_request` becomes `refreshRequest`, like `errorModel`, which stays),
 //!   and every `$ref` and security requirement naming it is rewritten;
 //! - a security scheme, if used, is of type `apiKey`: the HTTP bearer scheme becomes the
-//!   `Authorization` header it travels in;
+//!   `Authorization` header it travels in, and the OAuth 2.0 login schemes (for Swagger UI's
+//!   Authorize) are left out with the requirements naming them (a gateway puts its own
+//!   authorizer there);
 //! - the `example` tag is not supported, nor are numbers of the `int32`/`int64` formats: both
 //!   are left out (the wire format does not change);
 //! - a method response is keyed by its HTTP status code: `default` responses are left out.
@@ -23,35 +25,8 @@ use serde_json::{Map, Value};
 
 /// Maps whose keys are names (of properties, paths, statuses, media types, components...), not
 /// keywords: their keys are kept, their values walked.
-const NAME_MAPS: [&str; 14] = [
-    "properties",
-    "parameters",
-    "paths",
-    "responses",
-    "content",
-    "headers",
-    "schemas",
-    "securitySchemes",
-    "requestBodies",
-    "links",
-    "callbacks",
-    "encoding",
-    "variables",
-    "mapping",
-];
-
-/// The component kinds whose names `$ref`s point at.
-const COMPONENT_KINDS: [&str; 9] = [
-    "schemas",
-    "responses",
-    "parameters",
-    "examples",
-    "requestBodies",
-    "headers",
-    "securitySchemes",
-    "links",
-    "callbacks",
-];
+const NAME_MAPS: &str = "properties parameters paths responses content headers schemas securitySchemes \
+    requestBodies links callbacks encoding variables mapping";
 
 /// What the AWS variant says about itself, after the document's own description.
 const AWS_NOTE: &str = "\n\nThis is the variant for AWS API Gateway (REST API import): model \
@@ -59,20 +34,46 @@ const AWS_NOTE: &str = "\n\nThis is the variant for AWS API Gateway (REST API im
      `Authorization`, examples and `default` responses are left out. The wire format is the \
      same as in `/openapi.json`.";
 
-/// The AWS API Gateway variant of a 3.0.3 document. The input is not modified.
+/// The AWS API Gateway variant of a 3.0.3 document. Two components that would get the same
+/// name stop the task: the variant would silently merge them.
 pub(crate) fn to_aws(doc: &Value) -> Value {
     let mut doc = doc.clone();
-    let renames = component_renames(&doc);
-    rename_components(&mut doc, &renames);
-    rewrite_names(&mut doc, &renames);
-    if let Some(schemes) = doc
-        .pointer_mut("/components/securitySchemes")
-        .and_then(Value::as_object_mut)
-    {
-        for scheme in schemes.values_mut() {
-            bearer_as_api_key(scheme);
+    // Old `$ref` → new `$ref`, and old security scheme name → new.
+    let (mut refs, mut schemes) = (BTreeMap::new(), BTreeMap::new());
+    let kinds = doc.get_mut("components").and_then(Value::as_object_mut);
+    for (kind, components) in kinds.into_iter().flatten() {
+        let Some(components) = components.as_object_mut() else {
+            continue;
+        };
+        let mut taken = BTreeMap::new();
+        for (name, component) in std::mem::take(components) {
+            let new = model_name(&name);
+            assert!(
+                !new.is_empty(),
+                "components.{kind}.{name}: no alphanumeric name"
+            );
+            if let Some(other) = taken.insert(new.clone(), name.clone()) {
+                panic!("components.{kind}: {other} and {name} would both be named {new}");
+            }
+            refs.insert(
+                format!("#/components/{kind}/{name}"),
+                format!("#/components/{kind}/{new}"),
+            );
+            if kind == "securitySchemes" {
+                schemes.insert(name, new.clone());
+            }
+            components.insert(new, component);
         }
     }
+    rename(&mut doc, &refs, &schemes);
+    let schemes = doc
+        .pointer_mut("/components/securitySchemes")
+        .and_then(Value::as_object_mut);
+    schemes
+        .into_iter()
+        .flat_map(Map::values_mut)
+        .for_each(bearer_as_api_key);
+    drop_oauth(&mut doc);
     strip(&mut doc);
     if let Some(Value::String(description)) = doc.pointer_mut("/info/description") {
         description.push_str(AWS_NOTE);
@@ -87,105 +88,37 @@ pub(crate) fn model_name(name: &str) -> String {
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|run| !run.is_empty());
     let first = runs.next().unwrap_or_default().to_owned();
-    runs.fold(first, |mut out, run| {
-        let mut chars = run.chars();
-        if let Some(initial) = chars.next() {
-            out.push(initial.to_ascii_uppercase());
-            out.push_str(chars.as_str());
-        }
-        out
+    runs.fold(first, |out, run| {
+        out + &run[..1].to_ascii_uppercase() + &run[1..]
     })
 }
 
-/// Old name → new name, by component kind. Two components that would get the same name stop the
-/// task: the variant would silently merge them.
-type Renames = BTreeMap<&'static str, BTreeMap<String, String>>;
-
-fn component_renames(doc: &Value) -> Renames {
-    let mut renames = Renames::new();
-    for kind in COMPONENT_KINDS {
-        let Some(components) = doc
-            .pointer(&format!("/components/{kind}"))
-            .and_then(Value::as_object)
-        else {
-            continue;
-        };
-        let mut taken = BTreeMap::new();
-        for name in components.keys() {
-            let new = model_name(name);
-            assert!(
-                !new.is_empty(),
-                "components.{kind}.{name}: no alphanumeric name"
-            );
-            if let Some(other) = taken.insert(new.clone(), name.clone()) {
-                panic!("components.{kind}: {other} and {name} would both be named {new}");
-            }
-            renames.entry(kind).or_default().insert(name.clone(), new);
-        }
-    }
-    renames
-}
-
-fn rename_components(doc: &mut Value, renames: &Renames) {
-    for (kind, names) in renames {
-        let Some(Value::Object(components)) = doc.pointer_mut(&format!("/components/{kind}"))
-        else {
-            continue;
-        };
-        *components = std::mem::take(components)
-            .into_iter()
-            .map(|(name, value)| (names.get(&name).cloned().unwrap_or(name), value))
-            .collect();
-    }
-}
-
 /// Rewrites every `$ref` to a renamed component, and the scheme names of security requirements.
-fn rewrite_names(value: &mut Value, renames: &Renames) {
-    match value {
-        Value::Object(obj) => {
-            if let Some(Value::String(reference)) = obj.get_mut("$ref") {
-                rewrite_ref(reference, renames);
-            }
-            if let Some(Value::Array(requirements)) = obj.get_mut("security") {
-                for requirement in requirements.iter_mut() {
-                    rename_requirement(requirement, renames);
-                }
-            }
-            for child in obj.values_mut() {
-                rewrite_names(child, renames);
-            }
-        }
-        Value::Array(items) => {
-            for item in items {
-                rewrite_names(item, renames);
-            }
-        }
-        _ => {}
+fn rename(value: &mut Value, refs: &BTreeMap<String, String>, schemes: &BTreeMap<String, String>) {
+    if let Some(Value::String(reference)) = value.get_mut("$ref")
+        && let Some(new) = refs.get(reference.as_str())
+    {
+        new.clone_into(reference);
     }
-}
-
-fn rewrite_ref(reference: &mut String, renames: &Renames) {
-    for (kind, names) in renames {
-        let prefix = format!("#/components/{kind}/");
-        if let Some(new) = reference
-            .strip_prefix(&prefix)
-            .and_then(|name| names.get(name))
-        {
-            *reference = format!("{prefix}{new}");
-            return;
-        }
-    }
-}
-
-fn rename_requirement(requirement: &mut Value, renames: &Renames) {
-    let Some(names) = renames.get("securitySchemes") else {
-        return;
-    };
-    if let Value::Object(schemes) = requirement {
-        *schemes = std::mem::take(schemes)
-            .into_iter()
-            .map(|(name, scopes)| (names.get(&name).cloned().unwrap_or(name), scopes))
+    let requirements = value.get_mut("security").and_then(Value::as_array_mut);
+    for requirement in requirements
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_object_mut)
+    {
+        let renamed = std::mem::take(requirement).into_iter();
+        *requirement = renamed
+            .map(|(name, scopes)| (schemes.get(&name).cloned().unwrap_or(name), scopes))
             .collect();
+    }
+    match value {
+        Value::Object(obj) => obj
+            .values_mut()
+            .for_each(|child| rename(child, refs, schemes)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| rename(item, refs, schemes)),
+        _ => {}
     }
 }
 
@@ -214,6 +147,42 @@ fn bearer_as_api_key(scheme: &mut Value) {
     *scheme = Value::Object(api_key);
 }
 
+/// Leaves out the OAuth 2.0 schemes, and every security requirement that names only them.
+fn drop_oauth(doc: &mut Value) {
+    let Some(schemes) = doc
+        .pointer_mut("/components/securitySchemes")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let oauth: Vec<String> = schemes
+        .iter()
+        .filter(|(_, scheme)| scheme.get("type") == Some(&Value::from("oauth2")))
+        .map(|(name, _)| name.clone())
+        .collect();
+    schemes.retain(|name, _| !oauth.contains(name));
+    drop_requirements(doc, &oauth);
+}
+
+fn drop_requirements(value: &mut Value, names: &[String]) {
+    if let Some(requirements) = value.get_mut("security").and_then(Value::as_array_mut) {
+        requirements.retain(|requirement| {
+            requirement.as_object().is_none_or(|names_of| {
+                names_of.is_empty() || names_of.keys().any(|name| !names.contains(name))
+            })
+        });
+    }
+    match value {
+        Value::Object(obj) => obj
+            .values_mut()
+            .for_each(|child| drop_requirements(child, names)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| drop_requirements(item, names)),
+        _ => {}
+    }
+}
+
 /// Leaves out what AWS does not take: `example`/`examples`, the `int32`/`int64` formats, and
 /// `default` responses. Keys of name maps (a property called `example`) are names, not keywords.
 fn strip(value: &mut Value) {
@@ -229,7 +198,9 @@ fn strip(value: &mut Value) {
             }
             for (key, child) in obj.iter_mut() {
                 match child {
-                    Value::Object(names) if NAME_MAPS.contains(&key.as_str()) => {
+                    Value::Object(names)
+                        if NAME_MAPS.split_whitespace().any(|name| name == key) =>
+                    {
                         if key == "responses" {
                             names.remove("default");
                         }
@@ -246,133 +217,42 @@ fn strip(value: &mut Value) {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
 
-    #[test]
-    fn model_names_are_the_alphanumeric_runs_in_camel_case() {
-        assert_eq!(model_name("refresh_request"), "refreshRequest");
-        assert_eq!(model_name("errorModel"), "errorModel");
-        assert_eq!(model_name("health_status"), "healthStatus");
-        assert_eq!(model_name("_a.b-c  d_"), "aBCD");
-        assert_eq!(model_name("Already1"), "Already1");
-    }
+    /// One case a line: `IN => OUT`, whole documents.
+    const CASES: &str = r##"
+{"paths": {"/x": {"post": {"security": [{"bearer_auth": []}], "requestBody": {"$ref": "#/components/requestBodies/the_body"}, "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/x_out"}}}}}}}}, "security": [{"bearer_auth": []}], "components": {"schemas": {"x_out": {"type": "object", "properties": {"inner": {"$ref": "#/components/schemas/x_inner"}}}, "x_inner": {"type": "string"}}, "requestBodies": {"the_body": {"content": {}}}, "securitySchemes": {"bearer_auth": {"type": "apiKey", "in": "header", "name": "X"}}}} => {"paths": {"/x": {"post": {"security": [{"bearerAuth": []}], "requestBody": {"$ref": "#/components/requestBodies/theBody"}, "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/xOut"}}}}}}}}, "security": [{"bearerAuth": []}], "components": {"schemas": {"xOut": {"type": "object", "properties": {"inner": {"$ref": "#/components/schemas/xInner"}}}, "xInner": {"type": "string"}}, "requestBodies": {"theBody": {"content": {}}}, "securitySchemes": {"bearerAuth": {"type": "apiKey", "in": "header", "name": "X"}}}}
+{"components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT", "description": "The token."}, "other": {"type": "apiKey", "in": "header", "name": "X-Key"}}}} => {"components": {"securitySchemes": {"bearerAuth": {"type": "apiKey", "in": "header", "name": "Authorization", "description": "`Bearer ` and then the JWT. The token."}, "other": {"type": "apiKey", "in": "header", "name": "X-Key"}}}}
+{"paths": {"/a": {"post": {"security": [{"bearerAuth": []}, {"storeLogin": []}]}}, "/l": {"post": {"security": [{}, {"bearerAuth": []}, {"storeLogin": []}]}}}, "components": {"securitySchemes": {"bearerAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}, "storeLogin": {"type": "oauth2", "flows": {"password": {"tokenUrl": "/l", "scopes": {}}}}}}} => {"paths": {"/a": {"post": {"security": [{"bearerAuth": []}]}}, "/l": {"post": {"security": [{}, {"bearerAuth": []}]}}}, "components": {"securitySchemes": {"bearerAuth": {"type": "apiKey", "in": "header", "name": "Authorization"}}}}
+{"info": {"title": "t", "description": "D."}, "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "headers": {"Retry-After": {"schema": {"type": "integer", "format": "int32"}, "example": 1}}, "content": {"application/json": {"schema": {"type": "object", "properties": {"example": {"type": "string", "example": "x"}, "n": {"type": "integer", "format": "int64", "minimum": 0}, "d": {"type": "string", "format": "date-time"}}}, "example": {"example": "x"}, "examples": {"one": {"value": {}}}}}}, "default": {"description": "error"}}}}}} => {"info": {"title": "t", "description": "D.$NOTE"}, "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "headers": {"Retry-After": {"schema": {"type": "integer"}}}, "content": {"application/json": {"schema": {"type": "object", "properties": {"example": {"type": "string"}, "n": {"type": "integer", "minimum": 0}, "d": {"type": "string", "format": "date-time"}}}}}}}}}}}
+"##;
 
     #[test]
-    fn components_are_renamed_and_every_reference_follows() {
-        let doc = json!({
-            "paths": {"/x": {"post": {
-                "security": [{"bearer_auth": []}],
-                "requestBody": {"$ref": "#/components/requestBodies/the_body"},
-                "responses": {"200": {"description": "ok", "content": {"application/json": {
-                    "schema": {"$ref": "#/components/schemas/x_out"}}}}}
-            }}},
-            "security": [{"bearer_auth": []}],
-            "components": {
-                "schemas": {"x_out": {"type": "object", "properties": {
-                    "inner": {"$ref": "#/components/schemas/x_inner"}}},
-                            "x_inner": {"type": "string"}},
-                "requestBodies": {"the_body": {"content": {}}},
-                "securitySchemes": {"bearer_auth": {"type": "apiKey", "in": "header",
-                                                    "name": "X"}}
-            }
-        });
-        let out = to_aws(&doc);
-        assert_eq!(
-            out["components"]["schemas"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .collect::<Vec<_>>(),
-            ["xInner", "xOut"]
-        );
-        assert_eq!(
-            out["components"]["schemas"]["xOut"]["properties"]["inner"]["$ref"],
-            "#/components/schemas/xInner"
-        );
-        let op = &out["paths"]["/x"]["post"];
-        assert_eq!(
-            op["responses"]["200"]["content"]["application/json"]["schema"]["$ref"],
-            "#/components/schemas/xOut"
-        );
-        assert_eq!(
-            op["requestBody"]["$ref"],
-            "#/components/requestBodies/theBody"
-        );
-        assert_eq!(op["security"], json!([{"bearerAuth": []}]));
-        assert_eq!(out["security"], json!([{"bearerAuth": []}]));
-        assert!(out["components"]["securitySchemes"]["bearerAuth"].is_object());
+    fn names_references_schemes_and_unsupported_keywords_follow_aws_rules() {
+        for line in CASES
+            .replace("$NOTE", &AWS_NOTE.replace('\n', "\\n"))
+            .lines()
+            .filter(|l| !l.is_empty())
+        {
+            let (input, expected) = line.split_once(" => ").unwrap();
+            let parse = |text: &str| {
+                serde_json::from_str::<Value>(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+            };
+            assert_eq!(to_aws(&parse(input)), parse(expected), "{line}");
+        }
+        for (name, model) in [
+            ("refresh_request", "refreshRequest"),
+            ("errorModel", "errorModel"),
+            ("_a.b-c  d_", "aBCD"),
+            ("Already1", "Already1"),
+        ] {
+            assert_eq!(model_name(name), model);
+        }
     }
 
     #[test]
     #[should_panic(expected = "aB and a_b would both be named aB")]
     fn two_components_with_one_alphanumeric_name_stop_the_task() {
-        let _ = to_aws(&json!({"components": {"schemas": {"a_b": {}, "aB": {}}}}));
-    }
-
-    #[test]
-    fn the_bearer_scheme_becomes_the_authorization_header() {
-        let doc = json!({"components": {"securitySchemes": {
-            "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                           "description": "The token."},
-            "other": {"type": "apiKey", "in": "header", "name": "X-Key"}
-        }}});
-        let out = to_aws(&doc);
-        assert_eq!(
-            out["components"]["securitySchemes"]["bearerAuth"],
-            json!({"type": "apiKey", "in": "header", "name": "Authorization",
-                   "description": "`Bearer ` and then the JWT. The token."})
-        );
-        assert_eq!(
-            out["components"]["securitySchemes"]["other"],
-            doc["components"]["securitySchemes"]["other"]
-        );
-    }
-
-    #[test]
-    fn examples_integer_formats_and_default_responses_are_left_out_but_names_are_kept() {
-        let doc = json!({
-            "info": {"title": "t", "description": "D."},
-            "paths": {"/x": {"get": {"responses": {
-                "200": {"description": "ok",
-                        "headers": {"Retry-After": {"schema": {"type": "integer",
-                                                               "format": "int32"},
-                                                    "example": 1}},
-                        "content": {"application/json": {
-                            "schema": {"type": "object", "properties": {
-                                "example": {"type": "string", "example": "x"},
-                                "n": {"type": "integer", "format": "int64", "minimum": 0},
-                                "d": {"type": "string", "format": "date-time"}}},
-                            "example": {"example": "x"},
-                            "examples": {"one": {"value": {}}}}}},
-                "default": {"description": "error"}
-            }}}}
-        });
-        let out = to_aws(&doc);
-        assert_eq!(
-            out["paths"]["/x"]["get"]["responses"],
-            json!({"200": {"description": "ok",
-                           "headers": {"Retry-After": {"schema": {"type": "integer"}}},
-                           "content": {"application/json": {
-                               "schema": {"type": "object", "properties": {
-                                   "example": {"type": "string"},
-                                   "n": {"type": "integer", "minimum": 0},
-                                   "d": {"type": "string", "format": "date-time"}}}}}}})
-        );
-        assert!(
-            out["info"]["description"]
-                .as_str()
-                .unwrap()
-                .starts_with("D.\n\nThis is the variant for AWS API Gateway")
-        );
-    }
-
-    #[test]
-    fn input_is_not_modified() {
-        let doc = json!({"components": {"schemas": {"a_b": {"example": 1}}}});
-        let before = doc.clone();
-        let _ = to_aws(&doc);
-        assert_eq!(doc, before);
+        let _ = to_aws(&serde_json::json!({"components": {"schemas": {"a_b": {}, "aB": {}}}}));
     }
 }
