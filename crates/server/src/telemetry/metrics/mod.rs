@@ -102,7 +102,7 @@ impl Metrics {
         let refresh_seconds = valid(Histogram::with_opts(
             HistogramOpts::new(
                 "ccstore_refresh_duration_seconds",
-                "Time to answer POST /ccstore/v1/refresh, whatever the answer.",
+                "Time to answer a refresh (POST <prefix>/refresh of any family), whatever the answer.",
             )
             .buckets(REFRESH_BUCKETS.to_vec()),
         ));
