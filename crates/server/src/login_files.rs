@@ -7,7 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ccstore_core::{AppKeys, Families, FileError, LoginService, MemoryAttempts, Users};
+use ccstore_core::{AppKeys, Attempts, Families, FileError, LoginService, Users};
 use thiserror::Error;
 
 /// Why a login file could not be used.
@@ -89,7 +89,7 @@ impl LoginFiles {
     pub(crate) fn reload_on_sighup(
         self,
         families: Families,
-        login: Arc<LoginService<MemoryAttempts>>,
+        login: Arc<LoginService<Attempts>>,
     ) -> io::Result<()> {
         use actix_rt::signal::unix::{SignalKind, signal};
         let mut hangups = signal(SignalKind::hangup())?;

@@ -18,6 +18,7 @@ mod held;
 mod limits;
 mod live;
 mod log_hygiene;
+mod login_redis;
 mod logs;
 mod metrics;
 mod redis;
