@@ -6,6 +6,7 @@
 mod api;
 mod app;
 pub mod config;
+pub mod credentials_cli;
 mod error;
 mod family;
 mod http;

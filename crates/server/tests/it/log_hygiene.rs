@@ -45,7 +45,7 @@ fn post(address: &str, path: &str, token: &str) -> u16 {
     )
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()

@@ -9,6 +9,7 @@
 
 mod binary;
 mod cors;
+mod credentials_cli;
 mod docs;
 mod documented_answers;
 mod errors;
