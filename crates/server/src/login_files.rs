@@ -42,6 +42,16 @@ pub(crate) struct LoginFiles {
     pub(crate) users: Option<PathBuf>,
     /// `CCSTORE_APP_KEYS_FILE`.
     pub(crate) app_keys: Option<PathBuf>,
+    /// Users-file lines in force besides the file's, at every reload (development mode's demo
+    /// shopper).
+    pub(crate) extra_users: String,
+    /// Application-keys-file lines in force besides the file's (the demo key).
+    pub(crate) extra_app_keys: String,
+}
+
+/// `file`'s text followed by `extra`'s lines (numbered after the file's).
+fn with_extra(file: &str, extra: &str) -> String {
+    format!("{file}\n{extra}")
 }
 
 fn read<T>(
@@ -62,9 +72,9 @@ fn read<T>(
 }
 
 impl LoginFiles {
-    /// The users of the file, or none without one.
+    /// The users of the file (none without one) and the extra ones.
     pub(crate) fn users(&self, families: &Families) -> Result<Users, LoginFileError> {
-        let parse = |text: &str| Users::parse(text, families);
+        let parse = |text: &str| Users::parse(&with_extra(text, &self.extra_users), families);
         match &self.users {
             Some(path) => read("CCSTORE_USERS_FILE", path, parse),
             None => parse("").map_err(|source| LoginFileError::Invalid {
@@ -75,13 +85,16 @@ impl LoginFiles {
         }
     }
 
-    /// The application keys of the file, or none without one.
+    /// The application keys of the file (none without one) and the extra ones.
     pub(crate) fn app_keys(&self, families: &Families) -> Result<AppKeys, LoginFileError> {
+        let parse = |text: &str| AppKeys::parse(&with_extra(text, &self.extra_app_keys), families);
         match &self.app_keys {
-            Some(path) => read("CCSTORE_APP_KEYS_FILE", path, |text| {
-                AppKeys::parse(text, families)
+            Some(path) => read("CCSTORE_APP_KEYS_FILE", path, parse),
+            None => parse("").map_err(|source| LoginFileError::Invalid {
+                setting: "CCSTORE_APP_KEYS_FILE",
+                path: PathBuf::new(),
+                source,
             }),
-            None => Ok(AppKeys::default()),
         }
     }
 

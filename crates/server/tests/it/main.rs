@@ -10,6 +10,7 @@
 mod binary;
 mod cors;
 mod credentials_cli;
+mod demo_logins;
 mod docs;
 mod documented_answers;
 mod errors;
