@@ -2,7 +2,8 @@
 //! account's failed logins and used passcodes, so a lock made through one holds on the other, a
 //! success through one resets the count on both, an unknown name is answered exactly as a known
 //! one, and with Redis down a password login fails closed (503 with `Retry-After`), never 200.
-//! The records are keyed by a digest, never a username, and expire by themselves.
+//! The records are keyed by a digest, never a username, expire by themselves, and on a Redis
+//! Cluster each lives in its own slot.
 
 use std::time::Duration;
 
@@ -16,7 +17,7 @@ use secrecy::SecretString;
 use serde_json::{Map, Value};
 
 use crate::families::login;
-use crate::redis_server::{RedisServer, eventually};
+use crate::redis_server::{RedisCluster, RedisServer, eventually};
 use crate::support::{GRACE, NOW, assert_error_model, header, policy, send, throttled_state};
 
 const SHOPPER: &str = "shopper@example.com";
@@ -326,4 +327,35 @@ async fn with_redis_down_a_password_login_fails_closed_and_recovers_when_it_retu
         },
     )
     .await;
+}
+
+#[actix_rt::test]
+async fn on_a_cluster_each_account_is_throttled_in_its_own_slot_across_instances() {
+    let cluster = RedisCluster::start();
+    let clock = ManualClock::at(NOW);
+    let (first, second) = (
+        instance(cluster.url(), &clock).await,
+        instance(cluster.url(), &clock).await,
+    );
+    let names: Vec<String> = (0..6).map(|i| format!("sprayed-{i}@example.com")).collect();
+    for name in &names {
+        for app in [&first, &second, &first] {
+            let (status, body) = send(app, shopper_login(name, "wrong password")).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{name}: {body}");
+        }
+        let (status, body) = send(&second, shopper_login(name, PASSWORD)).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{name}: {body}");
+    }
+    let holding = cluster
+        .nodes
+        .iter()
+        .filter(|node| node.cli(&["DBSIZE"]).trim() != "0")
+        .count();
+    assert!(holding >= 2, "records spread over the primaries: {holding}");
+    let (status, body) = send(&first, shopper_login(SHOPPER, PASSWORD)).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "another account is not locked: {body}"
+    );
 }
