@@ -170,6 +170,37 @@ pub fn new_app_key(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Cli;
+    use clap::Parser;
+
+    #[test]
+    fn a_terminal_as_input_is_refused_before_anything_is_read_or_printed() {
+        let settings = Cli::try_parse_from(["ccstore-server"]).unwrap().settings;
+        let command = UserCommand::Add {
+            username: "ann".to_owned(),
+            family: "store".to_owned(),
+            sub: None,
+            claims: Vec::new(),
+            totp: true,
+        };
+        let mut input: &[u8] = b"pass word 1234\n";
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        let outcome = add_user(&settings, &command, &mut input, true, &mut out, &mut err);
+        assert!(
+            matches!(outcome, Err(CredentialsError::Terminal)),
+            "{outcome:?}"
+        );
+        assert_eq!(input.len(), 15, "the input was read");
+        assert!(out.is_empty() && err.is_empty());
+        let mut input: &[u8] = b"pass word 1234\n";
+        add_user(&settings, &command, &mut input, false, &mut out, &mut err).unwrap();
+        assert!(String::from_utf8(out).unwrap().contains("\"totp_secret\""));
+        assert!(
+            String::from_utf8(err)
+                .unwrap()
+                .contains("shown only this once")
+        );
+    }
 
     fn read(text: &str) -> Result<String, CredentialsError> {
         read_password(&mut text.as_bytes()).map(|secret| secret.expose_secret().to_owned())
