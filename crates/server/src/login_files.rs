@@ -1,7 +1,9 @@
 //! The files logins are decided from, `CCSTORE_USERS_FILE` and `CCSTORE_APP_KEYS_FILE`: read at
 //! start (a broken file stops the start, naming the line) and reread on SIGHUP, like the key
 //! file. A reload replaces a whole set at once, or, if the file is broken, keeps the set in
-//! force and says why; a line's content is never logged (it holds a hash or a digest).
+//! force and says why; a line's content is never logged (it holds a hash or a digest). Lines
+//! held in memory besides the files' (development mode's demo shopper and key) are added at
+//! every read.
 
 use std::io;
 use std::path::{Path, PathBuf};

@@ -378,7 +378,8 @@ fn announce_store(settings: &Settings, store: &Store) {
         });
     }
     log::info!(
-        "session store: {}; replay detection {:?}; session max {} s (0 = none)",
+        "session store and login throttling: {}; replay detection {:?}; session max {} s (0 = \
+         none)",
         match store {
             Store::Redis(store) if store.is_cluster() => "Redis Cluster",
             Store::Redis(_) => "Redis",
