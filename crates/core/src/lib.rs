@@ -20,16 +20,16 @@ pub use family::{
 };
 pub use family_tokens::FamilyTokens;
 pub use login::{
-    AccountKey, AppKey, AppKeys, BUSY_RETRY_AFTER, DEFAULT_TRACKED_ACCOUNTS, Failures, FileError,
-    HashError, HashPool, KEY_PREFIX, LineFault, LoggedIn, LoginAttempts, LoginError, LoginService,
-    MAX_NAME_BYTES, MIN_APP_KEY_BYTES, MIN_MEMORY_KIB, MIN_PASSES, MIN_PASSWORD_CHARS,
-    MemoryAttempts, NewAppKey, NewUser, PasswordHash, PoolError, STEP_SECONDS, ThrottleRule, Totp,
-    User, Users, new_key, totp_step_expires,
+    AccountKey, AppKey, AppKeys, Attempts, BUSY_RETRY_AFTER, DEFAULT_TRACKED_ACCOUNTS, Failures,
+    FileError, HashError, HashPool, KEY_PREFIX, LineFault, LoggedIn, LoginAttempts, LoginError,
+    LoginService, MAX_NAME_BYTES, MIN_APP_KEY_BYTES, MIN_MEMORY_KIB, MIN_PASSES,
+    MIN_PASSWORD_CHARS, MemoryAttempts, NewAppKey, NewUser, PasswordHash, PoolError, STEP_SECONDS,
+    ThrottleRule, Totp, User, Users, new_key, totp_step_expires,
 };
 pub use session::{
-    MAX_RECORD_SECONDS, MAX_TRACKED, MemoryStore, RedisOptions, RedisStore, RefreshAttempt,
-    ReuseDetection, Rotation, SessionStore, Sessions, Store, StoreError, StoreFailures,
-    StoreUnready,
+    MAX_RECORD_SECONDS, MAX_TRACKED, MemoryStore, RedisAttempts, RedisOptions, RedisStore,
+    RefreshAttempt, ReuseDetection, Rotation, SessionStore, Sessions, Store, StoreError,
+    StoreFailures, StoreUnready,
 };
 pub use token::{
     Claims, HmacKey, IssuedToken, KeyRing, KeySet, MAX_KID_BYTES, MAX_TOKEN_BYTES, MIN_KEY_BYTES,

@@ -43,6 +43,57 @@ pub enum Command {
         #[arg(long = "claim", value_name = "NAME=VALUE", value_parser = parse_claim)]
         claims: Vec<(String, Value)>,
     },
+    /// Manage the users file (`CCSTORE_USERS_FILE`).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage the application-keys file (`CCSTORE_APP_KEYS_FILE`).
+    #[command(subcommand)]
+    AppKey(AppKeyCommand),
+}
+
+/// What `user` does.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Print the users-file line of a new user. The password is read from standard input (one
+    /// line; never from the arguments or the environment), so pipe it in:
+    /// `ccstore-server user add ann@example.com --family store < password.txt`.
+    Add {
+        /// The login name (compared case-insensitively within the family).
+        username: String,
+        /// The family the user logs in to: `store`, `admin` or `agent`.
+        #[arg(long)]
+        family: String,
+        /// The `sub` of the user's tokens (OCC's profile id) [default: the username].
+        #[arg(long)]
+        sub: Option<String>,
+        /// An extra claim of the user's tokens: `name=value` for a string, `name:=json` for any
+        /// JSON value. Repeatable.
+        #[arg(long = "claim", value_name = "NAME=VALUE", value_parser = parse_claim)]
+        claims: Vec<(String, Value)>,
+        /// Require a TOTP passcode at every login: a new secret is drawn and printed once, on
+        /// standard error, for the user's authenticator app.
+        #[arg(long)]
+        totp: bool,
+    },
+}
+
+/// What `app-key` does.
+#[derive(Debug, Subcommand)]
+pub enum AppKeyCommand {
+    /// Draw a new application key: the key is printed once on standard error, the
+    /// application-keys-file line (its digest, never the key) on standard output.
+    New {
+        /// The application's name: the `sub` of its tokens.
+        #[arg(long)]
+        name: String,
+        /// A family the key logs in to: `admin` or `app`. Repeatable.
+        #[arg(long = "family", default_value = "admin")]
+        families: Vec<String>,
+        /// A claim of the key's tokens (`--claim 'com.oracle.atg.cloud.commerce.roles:=["admin"]'`).
+        /// Repeatable.
+        #[arg(long = "claim", value_name = "NAME=VALUE", value_parser = parse_claim)]
+        claims: Vec<(String, Value)>,
+    },
 }
 
 /// Settings of the token service and the listener.

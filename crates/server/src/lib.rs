@@ -6,6 +6,8 @@
 mod api;
 mod app;
 pub mod config;
+pub mod credentials_cli;
+mod development;
 mod error;
 mod family;
 mod http;

@@ -1,13 +1,15 @@
 //! The files logins are decided from, `CCSTORE_USERS_FILE` and `CCSTORE_APP_KEYS_FILE`: read at
 //! start (a broken file stops the start, naming the line) and reread on SIGHUP, like the key
 //! file. A reload replaces a whole set at once, or, if the file is broken, keeps the set in
-//! force and says why; a line's content is never logged (it holds a hash or a digest).
+//! force and says why; a line's content is never logged (it holds a hash or a digest). Lines
+//! held in memory besides the files' (development mode's demo shopper and key) are added at
+//! every read.
 
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use ccstore_core::{AppKeys, Families, FileError, LoginService, MemoryAttempts, Users};
+use ccstore_core::{AppKeys, Attempts, Families, FileError, LoginService, Users};
 use thiserror::Error;
 
 /// Why a login file could not be used.
@@ -42,6 +44,16 @@ pub(crate) struct LoginFiles {
     pub(crate) users: Option<PathBuf>,
     /// `CCSTORE_APP_KEYS_FILE`.
     pub(crate) app_keys: Option<PathBuf>,
+    /// Users-file lines in force besides the file's, at every reload (development mode's demo
+    /// shopper).
+    pub(crate) extra_users: String,
+    /// Application-keys-file lines in force besides the file's (the demo key).
+    pub(crate) extra_app_keys: String,
+}
+
+/// `file`'s text followed by `extra`'s lines (numbered after the file's).
+fn with_extra(file: &str, extra: &str) -> String {
+    format!("{file}\n{extra}")
 }
 
 fn read<T>(
@@ -62,9 +74,9 @@ fn read<T>(
 }
 
 impl LoginFiles {
-    /// The users of the file, or none without one.
+    /// The users of the file (none without one) and the extra ones.
     pub(crate) fn users(&self, families: &Families) -> Result<Users, LoginFileError> {
-        let parse = |text: &str| Users::parse(text, families);
+        let parse = |text: &str| Users::parse(&with_extra(text, &self.extra_users), families);
         match &self.users {
             Some(path) => read("CCSTORE_USERS_FILE", path, parse),
             None => parse("").map_err(|source| LoginFileError::Invalid {
@@ -75,13 +87,16 @@ impl LoginFiles {
         }
     }
 
-    /// The application keys of the file, or none without one.
+    /// The application keys of the file (none without one) and the extra ones.
     pub(crate) fn app_keys(&self, families: &Families) -> Result<AppKeys, LoginFileError> {
+        let parse = |text: &str| AppKeys::parse(&with_extra(text, &self.extra_app_keys), families);
         match &self.app_keys {
-            Some(path) => read("CCSTORE_APP_KEYS_FILE", path, |text| {
-                AppKeys::parse(text, families)
+            Some(path) => read("CCSTORE_APP_KEYS_FILE", path, parse),
+            None => parse("").map_err(|source| LoginFileError::Invalid {
+                setting: "CCSTORE_APP_KEYS_FILE",
+                path: PathBuf::new(),
+                source,
             }),
-            None => Ok(AppKeys::default()),
         }
     }
 
@@ -89,7 +104,7 @@ impl LoginFiles {
     pub(crate) fn reload_on_sighup(
         self,
         families: Families,
-        login: Arc<LoginService<MemoryAttempts>>,
+        login: Arc<LoginService<Attempts>>,
     ) -> io::Result<()> {
         use actix_rt::signal::unix::{SignalKind, signal};
         let mut hangups = signal(SignalKind::hangup())?;

@@ -1,9 +1,12 @@
-//! The `ccstore-server` binary: parse the configuration, start logging, then serve or mint.
+//! The `ccstore-server` binary: parse the configuration, start logging, then serve, mint, or
+//! make a credential-file line.
 
 use std::process::ExitCode;
 
+use std::io::{self, IsTerminal};
+
 use ccstore_server::config::{Cli, Command};
-use ccstore_server::{logging, startup};
+use ccstore_server::{credentials_cli, logging, startup};
 use clap::Parser;
 
 fn main() -> ExitCode {
@@ -14,12 +17,32 @@ fn main() -> ExitCode {
             sub,
             family,
             claims,
-        }) => startup::mint(&cli.settings, &family, &sub, claims).map(|token| {
-            println!("{token}");
-        }),
-        Some(Command::Serve) | None => {
-            actix_web::rt::System::new().block_on(startup::serve(cli.settings))
+        }) => startup::mint(&cli.settings, &family, &sub, claims)
+            .map(|token| println!("{token}"))
+            .map_err(|error| error.to_string()),
+        Some(Command::User(command)) => {
+            let stdin = io::stdin();
+            let terminal = stdin.is_terminal();
+            credentials_cli::add_user(
+                &cli.settings,
+                &command,
+                &mut stdin.lock(),
+                terminal,
+                &mut io::stdout(),
+                &mut io::stderr(),
+            )
+            .map_err(|error| error.to_string())
         }
+        Some(Command::AppKey(command)) => credentials_cli::new_app_key(
+            &cli.settings,
+            &command,
+            &mut io::stdout(),
+            &mut io::stderr(),
+        )
+        .map_err(|error| error.to_string()),
+        Some(Command::Serve) | None => actix_web::rt::System::new()
+            .block_on(startup::serve(cli.settings))
+            .map_err(|error| error.to_string()),
     };
     let code = match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -20,6 +20,7 @@ use thiserror::Error;
 
 use crate::app::metrics_app;
 use crate::config::{Settings, Switch};
+use crate::development::{Demo, DemoError};
 use crate::http::descriptors;
 use crate::keys_file::{self, KeysFileError};
 use crate::login_files::{LoginFileError, LoginFiles};
@@ -56,6 +57,9 @@ pub enum StartupError {
          CCSTORE_JWT_KEYS_FILE to mint tokens"
     )]
     NoKeyToMint,
+    /// The development mode's demo credentials could not be made.
+    #[error("{0}")]
+    Demo(#[from] DemoError),
     /// The random development key could not be drawn.
     #[error("cannot draw a random development key: {0}")]
     Random(String),
@@ -268,23 +272,28 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
     log::info!("signing keys: {}", keys_file::describe(&keys));
     let ring = KeyRing::from(keys);
     let families = families(&settings)?;
+    let tokens = family_tokens(&settings, &families, &ring);
+    let demo = if development {
+        Some(Demo::new(&families, &tokens)?)
+    } else {
+        None
+    };
     let files = LoginFiles {
         users: settings.users_file.clone(),
         app_keys: settings.app_keys_file.clone(),
+        extra_users: demo
+            .as_ref()
+            .map_or_else(String::new, |demo| demo.users_line.clone()),
+        extra_app_keys: demo
+            .as_ref()
+            .map_or_else(String::new, |demo| demo.app_keys_line.clone()),
     };
-    let tokens = family_tokens(&settings, &families, &ring);
     keys_file::reload_on_sighup(settings.jwt_keys_file.clone(), ring).map_err(|source| {
         StartupError::Serve {
             bind: settings.bind.clone(),
             source,
         }
     })?;
-    let demo_token = match tokens.get("store") {
-        Some((_, store_tokens)) if development => {
-            Some(store_tokens.mint("110558", Map::new())?.token)
-        }
-        _ => None,
-    };
     let state = app_state(&settings, &families, &tokens, &files)?;
     files
         .reload_on_sighup(families, state.login.clone())
@@ -315,8 +324,8 @@ pub async fn serve(settings: Settings) -> Result<(), StartupError> {
             "ccstore listening on http://{address} with {workers} workers, issuer {}",
             settings.issuer
         );
-        if let Some(token) = &demo_token {
-            announce_development_mode(&address.to_string(), token, settings.token_ttl);
+        if let Some(demo) = &demo {
+            demo.announce(&address.to_string(), settings.token_ttl);
         }
     }
     let mut servers = vec![(settings.bind.clone(), server.run())];
@@ -369,7 +378,8 @@ fn announce_store(settings: &Settings, store: &Store) {
         });
     }
     log::info!(
-        "session store: {}; replay detection {:?}; session max {} s (0 = none)",
+        "session store and login throttling: {}; replay detection {:?}; session max {} s (0 = \
+         none)",
         match store {
             Store::Redis(store) if store.is_cluster() => "Redis Cluster",
             Store::Redis(_) => "Redis",
@@ -385,17 +395,4 @@ fn serve_error(bind: &str, source: io::Error) -> StartupError {
         bind: bind.to_owned(),
         source,
     }
-}
-
-fn announce_development_mode(address: &str, token: &str, ttl: u64) {
-    log::warn!(
-        "DEVELOPMENT MODE: no CCSTORE_JWT_SECRET, CCSTORE_JWT_SECRET_FILE or CCSTORE_JWT_KEYS_FILE \
-         is set, so tokens are signed with a random key that dies with this process. Never run \
-         this in production."
-    );
-    log::warn!("demo token for sub 110558, valid {ttl} s (refresh it to keep it alive): {token}");
-    log::warn!(
-        "try it: curl -s -X POST -H 'Authorization: Bearer {token}' http://{address}/ccstore/v1/refresh"
-    );
-    log::warn!("or in a browser: http://{address}/swagger-ui/ (Authorize with the demo token)");
 }

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use actix_web::web::Data;
 use ccstore_core::{
-    AppKeys, DEFAULT_TRACKED_ACCOUNTS, FamilyTokens, HashPool, LoginService, MemoryAttempts,
-    ReuseDetection, Sessions, Store, ThrottleRule, Users,
+    AppKeys, Attempts, FamilyTokens, HashPool, LoginService, ReuseDetection, Sessions, Store,
+    ThrottleRule, Users,
 };
 
 use crate::family::ServedFamily;
@@ -36,7 +36,7 @@ pub struct AppState {
     /// The session store every family shares.
     pub(crate) store: Arc<Store>,
     /// Decides logins: the users and application keys in force, throttling, password hashing.
-    pub(crate) login: Arc<LoginService<MemoryAttempts>>,
+    pub(crate) login: Arc<LoginService<Attempts>>,
     /// Request size limits.
     pub limits: Limits,
     /// Whether the instance reports itself ready; turned off first at shutdown.
@@ -47,7 +47,8 @@ pub struct AppState {
 
 impl AppState {
     /// State serving every family of `tokens` (one token service per family) over `store`, with
-    /// `reuse` detection and `logins`, ready, with fresh metrics and the default limits.
+    /// `reuse` detection and `logins` (failed logins counted beside the sessions: in Redis with
+    /// the Redis store), ready, with fresh metrics and the default limits.
     pub fn new(tokens: &FamilyTokens, store: Store, reuse: ReuseDetection, logins: Logins) -> Self {
         let store = Arc::new(store);
         let families = tokens
@@ -61,7 +62,7 @@ impl AppState {
             .collect();
         let login = LoginService::new(
             tokens.clone(),
-            MemoryAttempts::new(DEFAULT_TRACKED_ACCOUNTS),
+            Attempts::beside(&store),
             logins.throttle,
             logins.pool,
             logins.users,

@@ -3,6 +3,7 @@
 //! hashing runs, and the service that decides a login and mints the new session's token.
 
 mod app_keys;
+mod attempts;
 mod error;
 mod lines;
 mod memory_attempts;
@@ -14,6 +15,7 @@ mod totp;
 mod users;
 
 pub use app_keys::{AppKey, AppKeys, KEY_PREFIX, MIN_APP_KEY_BYTES, NewAppKey, new_key};
+pub use attempts::Attempts;
 pub use error::{BUSY_RETRY_AFTER, LoginError};
 pub use lines::{FileError, LineFault, MAX_NAME_BYTES};
 pub use memory_attempts::{DEFAULT_TRACKED_ACCOUNTS, MemoryAttempts};

@@ -16,10 +16,10 @@
 //!   accepted TOTP step until it has left the acceptance window.
 //!
 //! The rule is computed here, on a [`Failures`] record; where the records live is behind
-//! [`LoginAttempts`], in memory for one instance ([`MemoryAttempts`](super::MemoryAttempts)) or,
-//! later, in the shared session store so the count holds across instances. Two logins of one
-//! account racing through the hashing pool can both be counted after the limit is reached; the
-//! excess is bounded by the pool's size.
+//! [`LoginAttempts`], in memory for one instance ([`MemoryAttempts`](super::MemoryAttempts)) or
+//! in Redis beside the session store ([`RedisAttempts`](crate::RedisAttempts)), so that the
+//! count holds across instances. Two logins of one account racing through the hashing pool can
+//! both be counted after the limit is reached; the excess is bounded by the pool's size.
 
 use std::future::Future;
 

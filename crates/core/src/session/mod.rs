@@ -8,7 +8,7 @@ mod redis;
 mod rules;
 mod store;
 
-pub use self::redis::{RedisOptions, RedisStore, StoreFailures};
+pub use self::redis::{RedisAttempts, RedisOptions, RedisStore, StoreFailures};
 pub use configured::{Store, StoreUnready};
 pub use memory::MemoryStore;
 pub use rules::{ReuseDetection, Sessions};

@@ -261,6 +261,24 @@ impl Running {
 
     /// Sends `method target` with `headers` and a `{}` JSON body on a new connection.
     pub(crate) fn send(&mut self, method: &str, target: &str, headers: &[(&str, &str)]) -> Answer {
+        self.send_body(method, target, headers, ("application/json", "{}"))
+    }
+
+    /// POSTs the login form `form` to `target` with `headers`, as OAuth clients send it.
+    pub(crate) fn login(&mut self, target: &str, headers: &[(&str, &str)], form: &str) -> Answer {
+        let form_type = "application/x-www-form-urlencoded";
+        self.send_body("POST", target, headers, (form_type, form))
+    }
+
+    /// Sends `method target` with `headers` and `body` (its content type and text) on a new
+    /// connection.
+    pub(crate) fn send_body(
+        &mut self,
+        method: &str,
+        target: &str,
+        headers: &[(&str, &str)],
+        (content_type, body): (&str, &str),
+    ) -> Answer {
         let mut stream = TcpStream::connect(self.address()).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(10)))
@@ -269,7 +287,12 @@ impl Running {
         for (name, value) in headers {
             write!(request, "{name}: {value}\r\n").unwrap();
         }
-        request.push_str("Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{}");
+        write!(
+            request,
+            "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
         // One write: a request in small pieces waits on Nagle and delayed ACKs.
         stream.write_all(request.as_bytes()).unwrap();
         let mut response = String::new();

@@ -101,7 +101,7 @@ async fn app() -> impl actix_web::dev::Service<
 }
 
 /// A login POST to `path` with `form`, as OAuth clients send it.
-fn login(path: &str, form: &str) -> test::TestRequest {
+pub(crate) fn login(path: &str, form: &str) -> test::TestRequest {
     test::TestRequest::post()
         .uri(path)
         .insert_header((

@@ -1,7 +1,9 @@
 //! No key and no token reaches the log, whatever a client sends and wherever it puts its token:
 //! the binary runs at `RUST_LOG=trace` (every line ccstore and its dependencies can write) with
 //! the Redis store, and answers a test suite's worth of requests, every operation and every
-//! refusal, with tokens in every place a client could put one. Then the whole log is searched.
+//! refusal, with tokens in every place a client could put one; and logins of every kind, failed
+//! ones and reloads of the credential files. Then the whole log is searched: the one secret it
+//! may hold is development mode's announcement of its demo credentials, in its own lines.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -9,8 +11,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{Value, json};
 
+use ccstore_core::Totp;
+
 use crate::binary::{Running, command, key_text, run};
-use crate::redis_server::RedisServer;
+use crate::credentials_cli::{
+    key_login, new_app_key, password_form, totp_user_line, user_line, user_login, write_lines,
+};
+use crate::demo_logins::Announcement;
+use crate::redis_server::{RedisServer, scratch_dir};
 use crate::support::{ISSUER, sign_with};
 
 /// Sends `head` (request line and headers, without the blank line) and `body` on a new
@@ -45,7 +53,7 @@ fn post(address: &str, path: &str, token: &str) -> u16 {
     )
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -208,4 +216,173 @@ fn a_suite_of_requests_at_trace_level_never_logs_a_key_or_a_token() {
             );
         }
     }
+}
+
+/// Whether `log` holds `secret`, or for a long one (a token, a key) any 40-byte piece of it.
+fn leaks(log: &str, secret: &str) -> bool {
+    if secret.len() < 80 {
+        return log.contains(secret);
+    }
+    secret
+        .as_bytes()
+        .chunks(40)
+        .filter(|piece| piece.len() == 40)
+        .any(|piece| log.contains(std::str::from_utf8(piece).unwrap()))
+}
+
+/// The password the failed logins give.
+const WRONG_PASSWORD: &str = "wrong pass word";
+
+/// The access token of a 200 login answer.
+fn token_of((status, body): (u16, Value)) -> String {
+    assert_eq!(status, 200, "{body}");
+    body["access_token"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn logins_failures_and_reloads_at_trace_level_log_no_credential_but_the_demo_announcement() {
+    let redis = RedisServer::start();
+    let dir = scratch_dir("hygiene-logins");
+    let (password, later_password) = ("hygiene pass word", "later pass word");
+    let user = user_line(&["ann@example.com", "--family", "store"], password);
+    let later = user_line(&["later@example.com", "--family", "store"], later_password);
+    let (admin, totp_secret) = totp_user_line("ops", password);
+    let (app_key, key_line) = new_app_key(&["--name", "deploy"]);
+    let (unregistered, _) = new_app_key(&["--name", "unregistered"]);
+    let field = |line: &str, name: &str| {
+        serde_json::from_str::<Value>(line).unwrap()[name]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let users = write_lines(&dir, "users", &[&user, &admin]);
+    let keys = write_lines(&dir, "app-keys", &[&key_line]);
+    let mut server = Running::start(
+        command()
+            .env("RUST_LOG", "trace")
+            .env("CCSTORE_REDIS_URL", redis.url())
+            .env("CCSTORE_USERS_FILE", &users)
+            .env("CCSTORE_APP_KEYS_FILE", &keys)
+            .env("CCSTORE_LOGIN_MAX_FAILURES", "3"),
+    );
+    let demo = Announcement::read(&mut server);
+    let mut secrets = vec![
+        password.to_owned(),
+        later_password.to_owned(),
+        WRONG_PASSWORD.to_owned(),
+        totp_secret.clone(),
+        app_key.clone(),
+        unregistered.clone(),
+        field(&user, "password_hash"),
+        field(&later, "password_hash"),
+        field(&admin, "password_hash"),
+        field(&key_line, "sha256"),
+    ];
+
+    // The demo credentials, and a refresh of what they got.
+    let demo_token = token_of(user_login(
+        &mut server,
+        "/ccstore/v1/login",
+        &demo.shopper_form,
+    ));
+    let (status, body) = server.refresh(&demo_token);
+    secrets.push(token_of((status, body)));
+    secrets.push(demo_token);
+    secrets.push(token_of(key_login(
+        &mut server,
+        "/ccadmin/v1/login",
+        &demo.app_key,
+    )));
+    secrets.extend(log_in_every_way(
+        &mut server,
+        password,
+        &totp_secret,
+        (&app_key, &unregistered),
+    ));
+
+    // A broken reload (kept, the line not quoted), then a good one.
+    let cut = |line: &str| line[..line.len() - 3].to_owned();
+    write_lines(&dir, "users", &[&user, &cut(&later)]);
+    write_lines(&dir, "app-keys", &[&cut(&key_line)]);
+    server.signal("HUP");
+    server.line_with("the users in force are kept");
+    server.line_with("the application keys in force are kept");
+    write_lines(&dir, "users", &[&later]);
+    server.signal("HUP");
+    server.line_with("SIGHUP: users reloaded");
+    let form = password_form("later@example.com", later_password);
+    secrets.push(token_of(user_login(
+        &mut server,
+        "/ccstore/v1/login",
+        &form,
+    )));
+
+    let (exited_cleanly, lines) = server.terminate();
+    assert!(exited_cleanly, "{lines:#?}");
+    let log = lines.join("\n");
+    assert!(log.contains("TRACE"), "trace level was not on:\n{log}");
+    assert_only_announced(&lines, &demo, &secrets);
+}
+
+/// No secret of `secrets` (nor of `demo`) in `lines` outside the announcement, and the demo
+/// password and key each in exactly their two lines of it.
+fn assert_only_announced(lines: &[String], demo: &Announcement, secrets: &[String]) {
+    // Outside the announcement (written at start, before any login), no secret at all.
+    let rest: Vec<String> = lines
+        .iter()
+        .filter(|line| !demo.lines.contains(line))
+        .cloned()
+        .collect();
+    assert_eq!(rest.len() + demo.lines.len(), lines.len(), "announced once");
+    let rest = rest.join("\n");
+    for secret in secrets.iter().chain([&demo.password, &demo.app_key]) {
+        assert!(
+            !leaks(&rest, secret),
+            "a secret reached the log: {secret:?}\n{rest}"
+        );
+    }
+    // The demo password and key are each in exactly their two lines.
+    for (secret, announced) in [
+        (&demo.password, &demo.password_lines),
+        (&demo.app_key, &demo.key_lines),
+    ] {
+        let holding: Vec<&String> = lines.iter().filter(|line| line.contains(secret)).collect();
+        assert_eq!(holding, announced.iter().collect::<Vec<_>>(), "{secret}");
+    }
+}
+
+/// Logs in as the file's users (`password` is theirs; `ops` needs a passcode of `totp_secret`)
+/// and with its key: successes, failures up to a lock, an unknown name, a passcode used twice,
+/// an unregistered key, a key given as a password. The tokens obtained.
+fn log_in_every_way(
+    server: &mut Running,
+    password: &str,
+    totp_secret: &str,
+    (app_key, unregistered): (&str, &str),
+) -> Vec<String> {
+    let mut tokens = Vec::new();
+    // Users of the file: a success, failures up to a lock, an unknown name, a passcode twice.
+    let form = password_form("ann@example.com", password);
+    tokens.push(token_of(user_login(server, "/ccstore/v1/login", &form)));
+    let wrong_form = password_form("ann@example.com", WRONG_PASSWORD);
+    for expected in [400, 400, 400, 429] {
+        let (status, body) = user_login(server, "/ccstore/v1/login", &wrong_form);
+        assert_eq!(status, expected, "{body}");
+    }
+    let unknown = password_form("nobody@example.com", password);
+    assert_eq!(user_login(server, "/ccstore/v1/login", &unknown).0, 400);
+    let code = Totp::from_base32(totp_secret).unwrap().code_at(now());
+    let mfa = format!("{}&totp_code={code}", password_form("ops", password));
+    tokens.push(token_of(user_login(server, "/ccadmin/v1/mfalogin", &mfa)));
+    assert_eq!(user_login(server, "/ccadmin/v1/mfalogin", &mfa).0, 400);
+    // Application keys: registered, unregistered, the key given as a password.
+    tokens.push(token_of(key_login(server, "/ccadmin/v1/login", app_key)));
+    assert_eq!(key_login(server, "/ccadmin/v1/login", unregistered).0, 401);
+    let key_as_password = password_form("deploy", app_key);
+    assert_eq!(
+        user_login(server, "/ccadmin/v1/login", &key_as_password).0,
+        400
+    );
+
+    tokens
 }

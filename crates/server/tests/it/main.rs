@@ -9,6 +9,8 @@
 
 mod binary;
 mod cors;
+mod credentials_cli;
+mod demo_logins;
 mod docs;
 mod documented_answers;
 mod errors;
@@ -18,6 +20,7 @@ mod held;
 mod limits;
 mod live;
 mod log_hygiene;
+mod login_redis;
 mod logs;
 mod metrics;
 mod redis;

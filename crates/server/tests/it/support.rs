@@ -80,6 +80,26 @@ pub(crate) fn logged_in_state(
     users: &str,
     app_keys: &str,
 ) -> AppState {
+    throttled_state(
+        store,
+        policy,
+        reuse,
+        clock,
+        (users, app_keys),
+        ThrottleRule::default(),
+    )
+}
+
+/// [`logged_in_state`] with `files` (the users and application-keys files' text) and failed
+/// logins held back by `throttle`.
+pub(crate) fn throttled_state(
+    store: Store,
+    policy: &TokenPolicy,
+    reuse: ReuseDetection,
+    clock: &ManualClock,
+    (users, app_keys): (&str, &str),
+    throttle: ThrottleRule,
+) -> AppState {
     let families = families(policy);
     let clock: Arc<dyn Clock> = Arc::new(clock.clone());
     let tokens = FamilyTokens::new(
@@ -91,7 +111,7 @@ pub(crate) fn logged_in_state(
     let logins = Logins {
         users: Users::parse(users, &families).unwrap(),
         app_keys: AppKeys::parse(app_keys, &families).unwrap(),
-        throttle: ThrottleRule::default(),
+        throttle,
         pool: HashPool::new(1, 8),
     };
     AppState::new(&tokens, store, reuse, logins)
@@ -168,7 +188,13 @@ pub(crate) fn claims_of(token: &str) -> Value {
     mac.update(input.as_bytes());
     mac.verify_slice(&STANDARD.decode(signature).unwrap())
         .expect("signed with the test key");
-    let payload = input.split('.').nth(1).unwrap();
+    unverified_claims_of(token)
+}
+
+/// The claims of `token` (OCC spelling) without a look at its signature: for a key the test
+/// does not know (development mode's random one).
+pub(crate) fn unverified_claims_of(token: &str) -> Value {
+    let payload = token.split('.').nth(1).unwrap();
     serde_json::from_slice(&STANDARD.decode(payload).unwrap()).unwrap()
 }
 

@@ -5,11 +5,12 @@
 //! Redis returns. A call that times out may still run on the server: the rules make that
 //! harmless (a retry of the same token is honoured, see `record.rs`).
 
-use std::cell::RefCell;
+mod attempts;
 mod connection;
 mod health;
 mod scripts;
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use ::redis::{AsyncCommands, RedisResult, Script};
 use tokio::time::timeout;
 
+pub use self::attempts::RedisAttempts;
 use self::connection::{Connection, Connector, Target};
 use self::scripts::{REVOKE, ROTATE};
 use super::StoreUnready;
