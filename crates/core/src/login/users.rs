@@ -14,6 +14,7 @@
 //! cost most users' hashes have, so that an unknown name costs what a known one does.
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
@@ -95,7 +96,12 @@ impl<'a> Checked<'a> {
 #[derive(Debug, Clone)]
 pub struct Users {
     by_name: HashMap<(&'static str, String), User>,
-    dummy: PasswordHash,
+    /// The dummy's cost: the one most users' hashes have.
+    cost: Cost,
+    /// The dummy hash, made at the first password check of any user, known or not (so that no
+    /// login, the first included, costs differently for an unknown name), not when the file is
+    /// read: an argon2id computation holds 19 MiB, which a server nobody logs in to never needs.
+    dummy: OnceLock<Option<PasswordHash>>,
 }
 
 /// The form a username is compared in.
@@ -108,7 +114,8 @@ impl Users {
     pub fn none() -> Result<Self, HashError> {
         Ok(Self {
             by_name: HashMap::new(),
-            dummy: PasswordHash::dummy(Cost::OWASP)?,
+            cost: Cost::OWASP,
+            dummy: OnceLock::new(),
         })
     }
 
@@ -131,15 +138,15 @@ impl Users {
             by_name.insert(key, user);
         }
         // The cost most hashes have; among equals, the first seen. No users: OWASP's.
-        let (cost, line) = costs
+        let cost = costs
             .into_iter()
             .max_by_key(|(_, (count, line))| (*count, std::cmp::Reverse(*line)))
-            .map_or((Cost::OWASP, 0), |(cost, (_, line))| (cost, line));
-        let dummy = PasswordHash::dummy(cost).map_err(|error| FileError {
-            line,
-            fault: LineFault::Hash(error),
-        })?;
-        Ok(Self { by_name, dummy })
+            .map_or(Cost::OWASP, |(cost, _)| cost);
+        Ok(Self {
+            by_name,
+            cost,
+            dummy: OnceLock::new(),
+        })
     }
 
     /// How many users there are.
@@ -165,11 +172,16 @@ impl Users {
         username: &str,
         password: &SecretString,
     ) -> Checked<'_> {
+        // Made before the user is looked at, whoever logs in (see `dummy`). Its cost is one a
+        // parsed hash has, so it cannot fail; if it ever did, an unknown name matches nothing.
+        let dummy = self
+            .dummy
+            .get_or_init(|| PasswordHash::dummy(self.cost).ok());
         let user = self.find(family, username);
-        let hash = user.map_or(&self.dummy, |user| &user.hash);
+        let hash = user.map(|user| &user.hash).or(dummy.as_ref());
         Checked {
             user,
-            password_matched: hash.verify(password),
+            password_matched: hash.is_some_and(|hash| hash.verify(password)),
         }
     }
 }
@@ -328,6 +340,16 @@ mod tests {
         };
         let text = [line("a", &strong), line("b", &owasp), line("c", &strong)].join("\n");
         let users = Users::parse(&text, &families).unwrap();
-        assert_eq!(users.dummy.cost(), strong.cost());
+        assert!(
+            users.dummy.get().is_none(),
+            "no hash computed while reading the file"
+        );
+        assert!(
+            !users
+                .check("store", "nobody", &SecretString::from("x"))
+                .password_matched
+        );
+        let dummy = users.dummy.get().and_then(Option::as_ref).unwrap();
+        assert_eq!(dummy.cost(), strong.cost());
     }
 }
