@@ -32,6 +32,6 @@ pub use session::{
     StoreFailures, StoreUnready,
 };
 pub use token::{
-    Claims, HmacKey, IssuedToken, KeyRing, KeySet, MAX_KID_BYTES, MAX_TOKEN_BYTES, MIN_KEY_BYTES,
-    SERVICE_CLAIMS, TokenEncoding, TokenPolicy, TokenService, bearer_token,
+    Claims, HmacKey, IssuedToken, KeyRing, KeySet, LIFETIME_CLAIM, MAX_KID_BYTES, MAX_TOKEN_BYTES,
+    MIN_KEY_BYTES, SERVICE_CLAIMS, TokenEncoding, TokenPolicy, TokenService, bearer_token,
 };

@@ -14,4 +14,4 @@ pub use codec::TokenEncoding;
 pub(crate) use codec::fingerprint;
 pub use key::{HmacKey, MIN_KEY_BYTES};
 pub use keys::{KeyRing, KeySet, MAX_KID_BYTES};
-pub use service::{IssuedToken, TokenPolicy, TokenService};
+pub use service::{IssuedToken, LIFETIME_CLAIM, TokenPolicy, TokenService};

@@ -10,6 +10,12 @@ use super::claims::{IncomingClaims, SERVICE_CLAIMS};
 use super::codec;
 use crate::{Claims, Clock, KeyRing, TokenEncoding, TokenError};
 
+/// The claim a token shorter-lived than the policy's TTL carries its lifetime in (seconds), set
+/// when a login mints it (an application key's token: 300 s) and kept, like every other claim,
+/// by each refresh, which then gives the successor that lifetime too. Only ever shortens: a value
+/// above the policy's TTL, zero or not a number is ignored.
+pub const LIFETIME_CLAIM: &str = "ccstore.lifetime";
+
 /// What the service accepts and issues.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenPolicy {
@@ -123,13 +129,26 @@ impl TokenService {
             jti: Some(jti),
             ..claims
         };
-        self.issue(claims, now)
+        let ttl = self.ttl_of(&claims);
+        self.issue_lasting(claims, now, ttl)
     }
 
-    /// The `exp` a successor of `claims` issued at `now` gets: a TTL later, or the session's end.
+    /// The `exp` a successor of `claims` issued at `now` gets: its lifetime later
+    /// ([`LIFETIME_CLAIM`]), or the session's end.
     pub fn successor_exp(&self, claims: &Claims, now: u64) -> u64 {
-        now.saturating_add(self.policy.ttl)
+        now.saturating_add(self.ttl_of(claims))
             .min(self.session_end(claims))
+    }
+
+    /// How long a token of `claims` and its successors live: the policy's TTL, or the shorter
+    /// lifetime its login gave it ([`LIFETIME_CLAIM`]; a longer one is ignored).
+    fn ttl_of(&self, claims: &Claims) -> u64 {
+        claims
+            .other
+            .get(LIFETIME_CLAIM)
+            .and_then(Value::as_u64)
+            .filter(|ttl| *ttl > 0)
+            .map_or(self.policy.ttl, |ttl| ttl.min(self.policy.ttl))
     }
 
     /// When the session of `claims` can no longer be refreshed; `u64::MAX` without a cap.
@@ -146,7 +165,9 @@ impl TokenService {
     }
 
     /// [`mint`](Self::mint) for a token that lives `ttl` seconds (within the session's lifetime)
-    /// rather than the policy's TTL: a login's token, whose lifetime depends on its grant.
+    /// rather than the policy's TTL: a login's token, whose lifetime depends on its grant. A
+    /// shorter lifetime is written into the token ([`LIFETIME_CLAIM`]), so that its successors
+    /// live it too: an application key's five-minute token stays a five-minute token.
     pub fn mint_lasting(
         &self,
         sub: &str,
@@ -154,6 +175,9 @@ impl TokenService {
         ttl: u64,
     ) -> Result<IssuedToken, TokenError> {
         other.retain(|name, _| !SERVICE_CLAIMS.contains(&name.as_str()));
+        if ttl < self.policy.ttl {
+            other.insert(LIFETIME_CLAIM.to_owned(), Value::from(ttl));
+        }
         let now = self.clock.now();
         let claims = Claims {
             sub: sub.to_owned(),
@@ -169,14 +193,8 @@ impl TokenService {
         self.issue_lasting(claims, now, ttl)
     }
 
-    /// Signs `claims` as a new token issued at `now`, living the TTL or until its session ends,
-    /// whichever is first.
-    fn issue(&self, claims: Claims, now: u64) -> Result<IssuedToken, TokenError> {
-        self.issue_lasting(claims, now, self.policy.ttl)
-    }
-
-    /// [`issue`](Self::issue) living `ttl` seconds. `nbf` is dropped: the new token is valid from
-    /// its `iat`.
+    /// Signs `claims` as a new token issued at `now`, living `ttl` seconds or until its session
+    /// ends, whichever is first. `nbf` is dropped: the new token is valid from its `iat`.
     fn issue_lasting(
         &self,
         mut claims: Claims,
@@ -196,5 +214,67 @@ impl TokenService {
             token,
             expires_in: exp - now,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::{HmacKey, ManualClock};
+
+    fn service() -> TokenService {
+        let policy = TokenPolicy {
+            issuer: "storefrontUI".to_owned(),
+            ttl: 930,
+            leeway: 0,
+            session_max: None,
+            encoding: TokenEncoding::Occ,
+        };
+        let key = HmacKey::new(&[7; 32]).unwrap();
+        TokenService::new(key, policy, Arc::new(ManualClock::at(1_800_000_000)))
+    }
+
+    fn claims_with(lifetime: Value) -> Claims {
+        let mut other = Map::new();
+        other.insert(LIFETIME_CLAIM.to_owned(), lifetime);
+        Claims {
+            sub: "s".to_owned(),
+            iss: "storefrontUI".to_owned(),
+            iat: 0,
+            exp: 0,
+            nbf: None,
+            jti: None,
+            sid: None,
+            auth_time: None,
+            other,
+        }
+    }
+
+    #[test]
+    fn a_shorter_login_lifetime_is_written_and_kept_and_a_longer_or_odd_one_is_ignored() {
+        let service = service();
+        let minted = service.mint_lasting("app", Map::new(), 300).unwrap();
+        assert_eq!(minted.expires_in, 300);
+        let claims = service.verify(&minted.token).unwrap();
+        assert_eq!(claims.other[LIFETIME_CLAIM], json!(300));
+        assert_eq!(service.successor_exp(&claims, 10), 310);
+        let user = service.mint("user", Map::new()).unwrap();
+        assert!(
+            !service
+                .verify(&user.token)
+                .unwrap()
+                .other
+                .contains_key(LIFETIME_CLAIM)
+        );
+        for ignored in [json!(5_000), json!(0), json!("300"), json!(-1), json!(1.5)] {
+            assert_eq!(
+                service.successor_exp(&claims_with(ignored.clone()), 10),
+                940,
+                "{ignored}"
+            );
+        }
+        assert_eq!(service.successor_exp(&claims_with(json!(60)), 10), 70);
     }
 }

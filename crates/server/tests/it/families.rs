@@ -225,6 +225,10 @@ async fn a_shopper_logs_in_as_osf_and_storefront_classic_do_and_the_session_then
             .to_request();
         let (status, body) = send(&app, bare).await;
         assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(
+            body["expires_in"], 930,
+            "a user's token refreshes for the user lifetime"
+        );
         let renewed = access_token(&body);
         assert_eq!(claims_of(&renewed)["sid"], claims["sid"]);
         let (status, _) = send(&app, post_with("/ccstore/v1/logout", &renewed)).await;
@@ -278,7 +282,13 @@ async fn applications_log_in_with_their_key_as_osf_occ_tools_and_the_python_sdk_
             .to_request();
         let (status, body) = send(&app, refresh).await;
         assert_eq!(status, StatusCode::OK, "{path}: {body}");
-        assert!(body["access_token"].is_string());
+        // A refresh keeps the application key's five minutes; it does not make a user token.
+        assert_eq!(body["expires_in"], 300, "{path}: {body}");
+        let renewed = claims_of(&access_token(&body));
+        assert_eq!(
+            renewed["exp"].as_u64().unwrap() - renewed["iat"].as_u64().unwrap(),
+            300
+        );
     }
 }
 
