@@ -94,7 +94,7 @@ pub fn build_app_with(
     for served in operations() {
         let Some(family) = families
             .iter()
-            .find(|family| family.family.id() == served.family)
+            .find(|family| family.family.id() == served.family.id)
         else {
             continue;
         };

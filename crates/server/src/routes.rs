@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-use ccstore_core::FAMILIES;
+use ccstore_core::{FAMILIES, FamilyRow};
 
 /// Path of the store family's refresh operation, the one Oracle's reference page documents (its
 /// `#[utoipa::path]` needs a constant; [`operations`] makes the same path from the table, and a
@@ -93,8 +93,8 @@ impl Operation {
 pub(crate) struct OperationPath {
     /// The path, e.g. `/ccadminui/v1/refresh`.
     pub(crate) path: &'static str,
-    /// Its family's id (`store`, `admin`, ...).
-    pub(crate) family: &'static str,
+    /// Its family's row of the table.
+    pub(crate) family: &'static FamilyRow,
     /// What it does.
     pub(crate) operation: Operation,
 }
@@ -106,8 +106,7 @@ pub(crate) struct OperationPath {
 pub(crate) fn operations() -> &'static [OperationPath] {
     static OPERATIONS: LazyLock<Vec<OperationPath>> = LazyLock::new(|| {
         let mut paths = Vec::new();
-        for row in FAMILIES {
-            let family = row.id;
+        for family in FAMILIES {
             let mut add = |path: String, operation| {
                 let path: &'static str = Box::leak(path.into_boxed_str());
                 paths.push(OperationPath {
@@ -116,7 +115,7 @@ pub(crate) fn operations() -> &'static [OperationPath] {
                     operation,
                 });
             };
-            for prefix in row.prefixes {
+            for prefix in family.prefixes {
                 for operation in Operation::ALL {
                     add(format!("{prefix}/{}", operation.segment()), operation);
                     if operation == Operation::Login {
@@ -124,7 +123,7 @@ pub(crate) fn operations() -> &'static [OperationPath] {
                     }
                 }
             }
-            for path in row.extra_login_paths {
+            for path in family.extra_login_paths {
                 add((*path).to_owned(), Operation::Login);
                 add(format!("{path}/"), Operation::Login);
             }
@@ -276,7 +275,7 @@ mod tests {
                         .operation()
                         .unwrap_or_else(|| panic!("{path}"));
                     assert_eq!(
-                        (found.family, found.operation),
+                        (found.family.id, found.operation),
                         (family, operation),
                         "{path}"
                     );
@@ -290,16 +289,16 @@ mod tests {
             (LOGOUT_PATH, Operation::Logout),
         ] {
             let found = Route::of(constant).operation().unwrap();
-            assert_eq!(found.family, "store");
+            assert_eq!(found.family.id, "store");
             assert_eq!(found.operation, operation);
         }
         let classic = Route::of("/ccstoreui/v1/login/").operation().unwrap();
         assert_eq!(
-            (classic.family, classic.operation),
+            (classic.family.id, classic.operation),
             ("store", Operation::Login)
         );
         let mfa = Route::of("/ccadmin/v1/mfalogin").operation().unwrap();
-        assert_eq!((mfa.family, mfa.operation), ("admin", Operation::Login));
+        assert_eq!((mfa.family.id, mfa.operation), ("admin", Operation::Login));
     }
 
     #[test]

@@ -9,6 +9,7 @@
 use ccstore_core::{FAMILIES, Grant};
 use serde_json::Value;
 use utoipa::Modify;
+use utoipa::openapi::path::PathItem;
 use utoipa::openapi::security::{
     ClientCredentials, Flow, OAuth2, Password, Scopes, SecurityRequirement, SecurityScheme,
 };
@@ -16,7 +17,7 @@ use utoipa::openapi::tag::TagBuilder;
 use utoipa::openapi::{OpenApi, RefOr};
 
 use crate::family::STORE;
-use crate::routes::{Operation, operations};
+use crate::routes::{Operation, OperationPath, operations};
 
 /// The tag of family `id`: its name, capitalised (`Store`, `Admin`).
 pub(crate) fn tag_of(id: &str) -> String {
@@ -45,7 +46,34 @@ fn login_scheme(id: &str) -> String {
     format!("{id}Login")
 }
 
-/// Copies the store family's operations to every other family path, and tags them.
+/// The store family's documented `item` as the operation at `served`: its own operation id and
+/// its family's tag; a family that logs in only applications shows their token's lifetime.
+fn copy_for(served: &OperationPath, mut item: PathItem) -> PathItem {
+    let Some(operation) = item.post.as_mut() else {
+        return item;
+    };
+    operation.operation_id = Some(operation_id(served.path));
+    operation.tags = Some(vec![tag_of(served.family.id)]);
+    if served.operation == Operation::Login
+        && !served.family.grants.contains(&Grant::Password)
+        && let Some(RefOr::T(success)) = operation.responses.responses.get_mut("200")
+    {
+        for content in success.content.values_mut() {
+            if let RefOr::T(content) = content
+                && let Some(Value::Object(example)) = content.example.as_mut()
+            {
+                example.insert(
+                    "expires_in".to_owned(),
+                    Value::from(served.family.app_key_ttl),
+                );
+            }
+        }
+    }
+    item
+}
+
+/// Copies the store family's operations to every other family path, tags them, and gives each
+/// token operation its family's login scheme.
 pub(crate) struct FamilyPaths;
 
 impl Modify for FamilyPaths {
@@ -59,53 +87,29 @@ impl Modify for FamilyPaths {
             .iter()
             .filter(|served| !served.path.ends_with('/'))
         {
-            if openapi.paths.paths.contains_key(served.path) {
-                continue;
+            if !openapi.paths.paths.contains_key(served.path) {
+                let Some(item) = openapi
+                    .paths
+                    .paths
+                    .get(&documented(served.operation))
+                    .cloned()
+                else {
+                    continue;
+                };
+                openapi
+                    .paths
+                    .paths
+                    .insert(served.path.to_owned(), copy_for(served, item));
             }
-            let Some(mut item) = openapi
-                .paths
-                .paths
-                .get(&documented(served.operation))
-                .cloned()
-            else {
-                continue;
-            };
-            let row = FAMILIES.iter().find(|row| row.id == served.family);
-            if let Some(operation) = item.post.as_mut() {
-                operation.operation_id = Some(operation_id(served.path));
-                operation.tags = Some(vec![tag_of(served.family)]);
-                // A family that logs in only applications shows their token's lifetime.
-                if served.operation == Operation::Login
-                    && let Some(row) = row.filter(|row| !row.grants.contains(&Grant::Password))
-                    && let Some(RefOr::T(success)) = operation.responses.responses.get_mut("200")
-                {
-                    for content in success.content.values_mut() {
-                        if let RefOr::T(content) = content
-                            && let Some(Value::Object(example)) = content.example.as_mut()
-                        {
-                            example.insert("expires_in".to_owned(), Value::from(row.app_key_ttl));
-                        }
-                    }
-                }
-            }
-            openapi.paths.paths.insert(served.path.to_owned(), item);
-        }
-        for served in operations()
-            .iter()
-            .filter(|served| !served.path.ends_with('/'))
-        {
-            let Some(operation) = openapi
+            let operation = openapi
                 .paths
                 .paths
                 .get_mut(served.path)
-                .and_then(|item| item.post.as_mut())
-            else {
-                continue;
-            };
-            if served.operation != Operation::Login {
+                .and_then(|item| item.post.as_mut());
+            if let Some(operation) = operation.filter(|_| served.operation != Operation::Login) {
                 operation.security = Some(vec![
                     SecurityRequirement::new("bearerAuth", Vec::<String>::new()),
-                    SecurityRequirement::new(login_scheme(served.family), Vec::<String>::new()),
+                    SecurityRequirement::new(login_scheme(served.family.id), Vec::<String>::new()),
                 ]);
             }
         }

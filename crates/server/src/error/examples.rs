@@ -5,7 +5,7 @@
 use actix_web::ResponseError;
 use actix_web::body::MessageBody;
 use actix_web::http::StatusCode;
-use ccstore_core::{FAMILIES, LoginError, ThrottleRule, TokenError};
+use ccstore_core::{LoginError, ThrottleRule, TokenError};
 use serde_json::Value;
 use utoipa::Modify;
 use utoipa::openapi::{OpenApi, RefOr};
@@ -21,8 +21,7 @@ use crate::routes::{GET_ALLOW, Operation, READY_OPERATION, Route};
 pub(crate) fn documented_failure(path: &str, operation_id: &str, status: &str) -> Option<ApiError> {
     let served = Route::of(path).operation();
     let code = served
-        .and_then(|served| FAMILIES.iter().find(|row| row.id == served.family))
-        .unwrap_or(STORE)
+        .map_or(STORE, |served| served.family)
         .unauthenticated_code;
     if served.is_some_and(|served| served.operation == Operation::Login) {
         let error = match status {
