@@ -49,10 +49,7 @@ impl FromRequest for IgnoredBody {
         if asks_for_websocket(headers) {
             return Drain::Refused(Some(ApiError::UpgradeRefused));
         }
-        let declared = headers
-            .get(CONTENT_LENGTH)
-            .and_then(|value| value.to_str().ok()?.parse::<usize>().ok());
-        if declared.is_some_and(|length| length > limits.max_body_bytes) {
+        if declares_more_than(headers, limits.max_body_bytes) {
             return Drain::Refused(Some(ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE)));
         }
         let is_json = has_media_type(headers, "application/json");
@@ -77,6 +74,14 @@ pub(crate) fn asks_for_websocket(headers: &HeaderMap) -> bool {
         .get(UPGRADE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|protocol| protocol.trim().eq_ignore_ascii_case("websocket"))
+}
+
+/// Whether the request's `Content-Length` is over `limit`: refused (413) before a byte is read.
+pub(crate) fn declares_more_than(headers: &HeaderMap, limit: usize) -> bool {
+    headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok()?.parse::<usize>().ok())
+        .is_some_and(|length| length > limit)
 }
 
 /// Whether the request's `Content-Type` is `essence` (parameters such as `charset` aside).

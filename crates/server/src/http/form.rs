@@ -15,7 +15,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::http::body::{asks_for_websocket, has_media_type};
+use crate::http::body::{asks_for_websocket, declares_more_than, has_media_type};
 use crate::http::limits::Limits;
 
 /// The media type a login's body must have.
@@ -43,6 +43,8 @@ impl FromRequest for LoginForm {
         let headers = request.headers();
         let refusal = if asks_for_websocket(headers) {
             Some(ApiError::UpgradeRefused)
+        } else if declares_more_than(headers, limits.max_body_bytes) {
+            Some(ApiError::Status(StatusCode::PAYLOAD_TOO_LARGE))
         } else if !has_media_type(headers, FORM) {
             Some(invalid(
                 "A login is a form: send Content-Type: application/x-www-form-urlencoded.",

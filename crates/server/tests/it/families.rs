@@ -590,3 +590,14 @@ async fn each_family_s_documented_login_refusals_are_what_the_server_answers() {
         "an application family's login example shows 300 s"
     );
 }
+
+#[actix_rt::test]
+async fn a_login_declaring_a_body_over_the_limit_is_413_before_it_is_read() {
+    let app = app().await;
+    let request = login("/ccstore/v1/login", "grant_type=password")
+        .insert_header(("Content-Length", "10000000"))
+        .to_request();
+    let (status, body) = send(&app, request).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert_error_model(&body, 413);
+}
