@@ -1,5 +1,5 @@
 //! `cargo xtask`: the project's own tasks, in Rust so they run wherever cargo does. One module
-//! per task (`openapi`, `spec_diff`, `bench`, `bench_scale`) and what they share.
+//! per task (`openapi` with its `diff`, `bench`, `bench_scale`) and what they share.
 
 // A developer tool: failing loudly on bad input is the right behaviour here.
 #![allow(
@@ -16,9 +16,6 @@ mod bench_scale;
 mod files;
 mod harness;
 mod openapi;
-mod openapi30;
-mod openapi_aws;
-mod spec_diff;
 
 use std::process::ExitCode;
 

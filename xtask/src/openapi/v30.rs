@@ -404,7 +404,7 @@ doc {"openapi": "3.1.0", "paths": {"/x": {"get": {"responses": {"200": {"descrip
     #[test]
     fn the_documented_contract_is_plain_30_already() {
         let doc: Value =
-            serde_json::from_str(include_str!("../../openapi/documented.json")).unwrap();
+            serde_json::from_str(include_str!("../../../openapi/documented.json")).unwrap();
         let mut expected = doc.clone();
         expected["openapi"] = json!("3.0.3");
         assert_eq!(to_openapi30(&doc), expected);

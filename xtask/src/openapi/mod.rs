@@ -2,10 +2,13 @@
 //! derive the 3.0.3 and AWS variants from it, keep the committed files current, and hold the
 //! spec to the documented schema.
 
+mod aws;
+mod diff;
+mod v30;
+
 use serde_json::Value;
 
 use crate::files::{ensure_contents, read};
-use crate::{openapi_aws, openapi30, spec_diff};
 
 /// The committed documents: 3.1 from the code (served as `/openapi.json`), its 3.0.3 variant and
 /// the 3.0.3 variant AWS API Gateway imports.
@@ -22,14 +25,10 @@ const ALLOWED_EXTENSIONS: &str = "openapi/extensions.json";
 fn render() -> [String; 3] {
     let spec_31 = ccstore_server::rendered_openapi();
     let parsed: Value = serde_json::from_str(&spec_31).expect("utoipa renders valid JSON");
-    let spec_30 = openapi30::to_openapi30(&parsed);
+    let spec_30 = v30::to_openapi30(&parsed);
     let pretty =
         |value: &Value| serde_json::to_string_pretty(value).expect("JSON serializes") + "\n";
-    [
-        spec_31,
-        pretty(&spec_30),
-        pretty(&openapi_aws::to_aws(&spec_30)),
-    ]
+    [spec_31, pretty(&spec_30), pretty(&aws::to_aws(&spec_30))]
 }
 
 /// Writes every document, or with `check` verifies that the committed ones are current; every
@@ -43,14 +42,14 @@ pub(crate) fn regenerate(check: bool) -> bool {
 }
 
 /// The structural comparison of the rendered spec with the documented schema.
-fn documented_diff() -> spec_diff::Report {
+fn documented_diff() -> diff::Report {
     let [spec_31, ..] = render();
     let generated: Value = serde_json::from_str(&spec_31).expect("utoipa renders valid JSON");
     let documented: Value =
         serde_json::from_str(&read(DOCUMENTED)).expect("documented.json is JSON");
-    let allow = spec_diff::allow_list(&read(ALLOWED_EXTENSIONS))
+    let allow = diff::allow_list(&read(ALLOWED_EXTENSIONS))
         .unwrap_or_else(|e| panic!("{ALLOWED_EXTENSIONS}: {e}"));
-    spec_diff::diff(&generated, &documented, &allow)
+    diff::diff(&generated, &documented, &allow)
 }
 
 /// Prints the comparison; `true` when it passes.

@@ -569,7 +569,7 @@ gen $RESP/required ["access_token"]
 "##;
 
     fn documented() -> Value {
-        serde_json::from_str(include_str!("../../openapi/documented.json")).unwrap()
+        serde_json::from_str(include_str!("../../../openapi/documented.json")).unwrap()
     }
 
     /// Sets (or with `None` removes) the value at a JSON pointer whose parent exists.
