@@ -5,183 +5,139 @@
 //! schema: a property named `const` or `examples` is a name in a `properties` map and is left
 //! alone, and a media type's `examples` map (valid in 3.0) is kept.
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value, json};
 
 /// Keywords of JSON Schema 2020-12 that the OpenAPI 3.0 Schema Object does not allow and that
 /// have no 3.0 equivalent: dropped.
 const DROPPED_SCHEMA_KEYWORDS: &str = "$schema $id $anchor $dynamicRef $dynamicAnchor $defs $comment \
     $vocabulary propertyNames unevaluatedProperties unevaluatedItems patternProperties dependentRequired \
-    dependentSchemas if then else contains minContains maxContains";
-
-/// Keywords whose value is one schema.
-const SUBSCHEMA_KEYWORDS: [&str; 3] = ["items", "additionalProperties", "not"];
-
-/// Keywords whose value is a list of schemas.
-const SUBSCHEMA_LIST_KEYWORDS: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
+    dependentSchemas if then else contains minContains maxContains contentSchema";
 
 /// Keys whose values are maps of names (paths, statuses, media types, components...).
 const NAME_MAPS: &str = "paths responses content headers callbacks examples links encoding parameters \
     requestBodies securitySchemes variables";
 
-/// The single non-null `type` of each component schema that has one, by component name.
-type Types = BTreeMap<String, String>;
-
-fn component_types(doc: &Value) -> Types {
-    let schemas = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object);
-    let single = |s: &Value| {
-        let types: Vec<&str> = match &s["type"] {
-            Value::Array(types) => types.iter().filter_map(Value::as_str).collect(),
-            other => other.as_str().into_iter().collect(),
-        };
-        match types.iter().filter(|t| **t != "null").collect::<Vec<_>>()[..] {
-            [one] => Some((*one).to_owned()),
-            _ => None,
-        }
-    };
-    schemas
-        .into_iter()
-        .flatten()
-        .filter_map(|(name, s)| Some((name.clone(), single(s)?)))
-        .collect()
-}
-
 /// Converts a 3.1 document to 3.0.3. The input is not modified.
 pub(crate) fn to_openapi30(doc: &Value) -> Value {
-    let types = component_types(doc);
-    let cx = &types;
-    let mut doc = doc.clone();
-    let Some(root) = doc.as_object_mut() else {
-        return doc;
+    let mut out = doc.clone();
+    let Value::Object(root) = &mut out else {
+        return out;
     };
     root.insert("openapi".into(), json!("3.0.3"));
     for key in ["webhooks", "jsonSchemaDialect", "$schema"] {
         root.remove(key);
     }
-    if !root.contains_key("paths") {
-        root.insert("paths".into(), json!({}));
-    }
-    if let Some(info) = root.get_mut("info").and_then(Value::as_object_mut) {
+    root.entry("paths").or_insert(json!({}));
+    if let Some(Value::Object(info)) = root.get_mut("info") {
         info.remove("summary");
-        if let Some(license) = info.get_mut("license").and_then(Value::as_object_mut)
-            && let Some(id) = license.remove("identifier")
-            && !license.contains_key("url")
-            && let Some(id) = id.as_str()
+        if let Some(Value::Object(license)) = info.get_mut("license")
+            && let Some(Value::String(id)) = license.remove("identifier")
         {
-            license.insert(
-                "url".into(),
-                json!(format!("https://spdx.org/licenses/{id}.html")),
-            );
+            let url = format!("https://spdx.org/licenses/{id}.html");
+            license.entry("url").or_insert(url.into());
         }
     }
     // Path items in components are 3.1 only.
-    root.get_mut("components")
-        .and_then(Value::as_object_mut)
-        .map(|c| c.remove("pathItems"));
-    walk(cx, &mut doc, false);
-    doc
+    if let Some(Value::Object(components)) = root.get_mut("components") {
+        components.remove("pathItems");
+    }
+    walk(doc, &mut out, false);
+    out
 }
 
 /// Walks the non-schema part of the document: converts every schema it finds (a `schema`, the
 /// members of `components.schemas`) and makes every Reference Object a bare `$ref` (3.1 allows
 /// `summary`/`description` beside it). Keys of name maps (`in_map`) are names, not keywords,
-/// and examples' payloads are left alone.
-fn walk(cx: &Types, value: &mut Value, in_map: bool) {
-    if let Value::Array(items) = value {
-        for item in items {
-            walk(cx, item, false);
+/// and examples' payloads are left alone. `doc` is the 3.1 document, for the types of `$ref`s.
+fn walk(doc: &Value, value: &mut Value, in_map: bool) {
+    match value {
+        Value::Array(items) => items.iter_mut().for_each(|item| walk(doc, item, false)),
+        Value::Object(obj) if !in_map && obj.contains_key("$ref") => obj.retain(|k, _| k == "$ref"),
+        Value::Object(obj) => {
+            for (key, child) in obj {
+                match key.as_str() {
+                    _ if in_map => walk(doc, child, false),
+                    "schema" => schema(doc, child),
+                    "schemas" => members(child).for_each(|s| schema(doc, s)),
+                    "example" | "value" => {}
+                    _ => walk(doc, child, NAME_MAPS.split_whitespace().any(|m| m == key)),
+                }
+            }
         }
-    }
-    let Some(obj) = value.as_object_mut() else {
-        return;
-    };
-    if !in_map && obj.contains_key("$ref") {
-        obj.retain(|k, _| k == "$ref");
-        return;
-    }
-    for (key, child) in obj.iter_mut() {
-        match key.as_str() {
-            _ if in_map => walk(cx, child, false),
-            "schema" => schema(cx, child),
-            "schemas" => values_mut(Some(child)).for_each(|s| schema(cx, s)),
-            "example" | "value" => {}
-            _ => walk(
-                cx,
-                child,
-                NAME_MAPS.split_whitespace().any(|name| name == key),
-            ),
-        }
+        _ => {}
     }
 }
 
-/// The values of a JSON object (a map), or nothing.
-fn values_mut(value: Option<&mut Value>) -> impl Iterator<Item = &mut Value> {
-    value
-        .and_then(Value::as_object_mut)
-        .into_iter()
-        .flat_map(Map::values_mut)
-}
-
-/// The members of a JSON array, or nothing.
-fn members_mut(value: Option<&mut Value>) -> impl Iterator<Item = &mut Value> {
-    value
-        .and_then(Value::as_array_mut)
-        .into_iter()
-        .flat_map(|a| a.iter_mut())
+/// The values of a map or the members of a list.
+fn members(value: &mut Value) -> Box<dyn Iterator<Item = &mut Value> + '_> {
+    match value {
+        Value::Object(map) => Box::new(map.values_mut()),
+        Value::Array(list) => Box::new(list.iter_mut()),
+        _ => Box::new(std::iter::empty()),
+    }
 }
 
 /// Converts one Schema Object (and, first, its subschemas) in place.
-fn schema(cx: &Types, value: &mut Value) {
+fn schema(doc: &Value, value: &mut Value) {
     // Boolean schemas are 3.1 only.
     if let Value::Bool(b) = *value {
         *value = if b { json!({}) } else { json!({"not": {}}) };
-        return;
     }
-    let Some(obj) = value.as_object_mut() else {
+    let Value::Object(obj) = value else {
         return;
     };
-
     for key in DROPPED_SCHEMA_KEYWORDS.split_whitespace() {
         obj.remove(key);
     }
-    // Subschemas first. `properties` is a map of names to schemas: only its values are schemas.
-    for s in values_mut(obj.get_mut("properties")) {
-        schema(cx, s);
-    }
-    for key in SUBSCHEMA_KEYWORDS {
-        match obj.get_mut(key) {
+    for (key, child) in obj.iter_mut() {
+        match key.as_str() {
             // `additionalProperties: true/false` is valid in 3.0.
-            Some(Value::Bool(_)) if key == "additionalProperties" => {}
-            Some(s) => schema(cx, s),
-            None => {}
+            "additionalProperties" if child.is_boolean() => {}
+            "items" | "additionalProperties" | "not" => schema(doc, child),
+            // `properties` is a map of names to schemas: only its values are schemas.
+            "properties" | "allOf" | "anyOf" | "oneOf" | "prefixItems" => {
+                members(child).for_each(|s| schema(doc, s));
+            }
+            _ => {}
         }
     }
-    for key in SUBSCHEMA_LIST_KEYWORDS {
-        for s in members_mut(obj.get_mut(key)) {
-            schema(cx, s);
-        }
-    }
-
     prefix_items(obj);
     if let Some(v) = obj.remove("const") {
         obj.insert("enum".into(), json!([v]));
     }
-    if let Some(examples) = obj.remove("examples")
-        && let Some(first) = examples.as_array().and_then(|a| a.first())
-        && !obj.contains_key("example")
+    if let Some(Value::Array(examples)) = obj.remove("examples")
+        && let Some(first) = examples.into_iter().next()
     {
-        obj.insert("example".into(), first.clone());
+        obj.entry("example").or_insert(first);
     }
-    exclusive_bound(obj, "exclusiveMinimum", "minimum", |new, old| new >= old);
-    exclusive_bound(obj, "exclusiveMaximum", "maximum", |new, old| new <= old);
-    content_keywords(obj);
+    exclusive_bounds(obj);
+    // `contentEncoding: base64` → `format: byte`; a `contentMediaType` alone → `format: binary`.
+    let encoding = obj.remove("contentEncoding");
+    let format = match (
+        encoding.as_ref().and_then(Value::as_str),
+        obj.remove("contentMediaType"),
+    ) {
+        (Some("base64" | "base64url"), _) => Some("byte"),
+        (None, Some(_)) => Some("binary"),
+        _ => None,
+    };
+    if let Some(format) = format {
+        obj.entry("format").or_insert(format.into());
+    }
     type_array(obj);
-    null_alternatives(cx, obj, "oneOf");
-    null_alternatives(cx, obj, "anyOf");
-    ref_siblings(obj);
+    null_alternatives(doc, obj, "oneOf");
+    null_alternatives(doc, obj, "anyOf");
+    // A `$ref` replaces its whole object in 3.0, so siblings (description, nullable, ...) would
+    // be ignored: move it into `allOf` beside them.
+    if obj.len() > 1
+        && let Some(reference) = obj.remove("$ref")
+    {
+        let wrapped = json!({ "$ref": reference });
+        match obj.get_mut("allOf") {
+            Some(Value::Array(all)) => all.insert(0, wrapped),
+            _ => drop(obj.insert("allOf".into(), json!([wrapped]))),
+        }
+    }
 }
 
 /// `prefixItems` (tuples) → `items` of the members (one schema, or `anyOf` of them) with the
@@ -191,84 +147,63 @@ fn prefix_items(obj: &mut Map<String, Value>) {
         return;
     };
     let len = members.len();
-    let extra_items_allowed = !matches!(obj.get("items"), Some(v) if v == &json!({"not": {}}));
+    let closed = obj.get("items") == Some(&json!({"not": {}}));
     let mut distinct: Vec<Value> = Vec::new();
     for m in members {
         if !distinct.contains(&m) {
             distinct.push(m);
         }
     }
-    let items = match <[Value; 1]>::try_from(distinct) {
-        Ok([one]) => one,
-        Err(many) => json!({ "anyOf": many }),
+    let items = match distinct.len() {
+        1 => distinct.remove(0),
+        _ => json!({ "anyOf": distinct }),
     };
     obj.insert("items".into(), items);
-    obj.entry("minItems").or_insert(json!(len));
-    if !extra_items_allowed {
-        obj.entry("maxItems").or_insert(json!(len));
+    obj.entry("minItems").or_insert(len.into());
+    if closed {
+        obj.entry("maxItems").or_insert(len.into());
     }
 }
 
-/// 3.1's numeric `exclusiveMinimum: n` → 3.0's `minimum: n, exclusiveMinimum: true` (same for
-/// maximum). `tighter(new, old)` says whether the exclusive bound beats an existing inclusive one.
-fn exclusive_bound(
-    obj: &mut Map<String, Value>,
-    exclusive: &str,
-    inclusive: &str,
-    tighter: fn(f64, f64) -> bool,
-) {
-    let Some(bound) = obj.get(exclusive).filter(|v| v.is_number()).cloned() else {
-        return;
-    };
-    obj.remove(exclusive);
-    let old = obj.get(inclusive).and_then(Value::as_f64);
-    let new = bound.as_f64().unwrap_or_default();
-    if old.is_none_or(|old| tighter(new, old)) {
-        obj.insert(inclusive.into(), bound);
-        obj.insert(exclusive.into(), json!(true));
+/// 3.1's numeric `exclusiveMinimum: n` → 3.0's `minimum: n, exclusiveMinimum: true` when it is
+/// tighter than an existing `minimum` (and the same for the maximum).
+fn exclusive_bounds(obj: &mut Map<String, Value>) {
+    for (exclusive, inclusive, up) in [
+        ("exclusiveMinimum", "minimum", 1.0),
+        ("exclusiveMaximum", "maximum", -1.0),
+    ] {
+        let Some(bound) = obj.get(exclusive).filter(|v| v.is_number()).cloned() else {
+            continue;
+        };
+        obj.remove(exclusive);
+        let new = bound.as_f64().unwrap_or_default();
+        let old = obj.get(inclusive).and_then(Value::as_f64);
+        if old.is_none_or(|old| up * new >= up * old) {
+            obj.insert(inclusive.into(), bound);
+            obj.insert(exclusive.into(), json!(true));
+        }
     }
-}
-
-/// `contentEncoding: base64` → `format: byte`; a string with a `contentMediaType` only →
-/// `format: binary`; both keywords are 3.1 only.
-fn content_keywords(obj: &mut Map<String, Value>) {
-    let encoding = obj.remove("contentEncoding");
-    let media_type = obj.remove("contentMediaType");
-    obj.remove("contentSchema");
-    let format = match (encoding.as_ref().and_then(Value::as_str), media_type) {
-        (Some("base64" | "base64url"), _) => "byte",
-        (None, Some(_)) => "binary",
-        _ => return,
-    };
-    obj.entry("format").or_insert(json!(format));
 }
 
 /// `type: [T, "null"]` → `type: T, nullable: true`; several non-null types → `anyOf` of them;
 /// `null` alone (no such type in 3.0) → `enum: [null], nullable: true`.
 fn type_array(obj: &mut Map<String, Value>) {
-    if obj.get("type") == Some(&json!("null")) {
-        obj.insert("type".into(), json!(["null"]));
-    }
-    let Some(Value::Array(types)) = obj.get("type") else {
-        return;
+    let mut types = match obj.get("type") {
+        Some(Value::Array(types)) => types.clone(),
+        Some(null) if null == "null" => vec![null.clone()],
+        _ => return,
     };
-    let null = json!("null");
-    let nullable = types.contains(&null);
-    let rest: Vec<Value> = types.iter().filter(|t| **t != null).cloned().collect();
     obj.remove("type");
-    match <[Value; 1]>::try_from(rest) {
-        Ok([one]) => {
-            obj.insert("type".into(), one);
-        }
-        Err(rest) if rest.is_empty() => {
-            // Only `null`: 3.0 has no null type.
-            obj.insert("enum".into(), json!([null]));
-        }
-        Err(rest) => {
-            let alternatives: Vec<Value> = rest.into_iter().map(|t| json!({ "type": t })).collect();
-            obj.insert("anyOf".into(), Value::Array(alternatives));
-        }
-    }
+    let nullable = types.iter().any(|t| t == "null");
+    types.retain(|t| t != "null");
+    match types.len() {
+        0 => obj.insert("enum".into(), json!([null])),
+        1 => obj.insert("type".into(), types.remove(0)),
+        _ => obj.insert(
+            "anyOf".into(),
+            types.into_iter().map(|t| json!({ "type": t })).collect(),
+        ),
+    };
     if nullable {
         obj.insert("nullable".into(), json!(true));
     }
@@ -276,65 +211,52 @@ fn type_array(obj: &mut Map<String, Value>) {
 
 /// A `{"type": "null"}` member of `oneOf`/`anyOf` (utoipa's `Option<Ref>`) → `nullable: true`;
 /// a single remaining member is folded into the schema (a `$ref` via `allOf`).
-fn null_alternatives(cx: &Types, obj: &mut Map<String, Value>, key: &str) {
+fn null_alternatives(doc: &Value, obj: &mut Map<String, Value>, key: &str) {
     let Some(Value::Array(members)) = obj.get_mut(key) else {
         return;
     };
     // After conversion a `{"type": "null"}` member reads `{"enum": [null], "nullable": true}`.
-    let is_null = |m: &Value| {
-        m == &json!({"type": "null"}) || m == &json!({"enum": [null], "nullable": true})
-    };
     let before = members.len();
-    members.retain(|m| !is_null(m));
+    members.retain(|m| {
+        *m != json!({"type": "null"}) && *m != json!({"enum": [null], "nullable": true})
+    });
     if members.len() == before {
         return;
     }
     obj.insert("nullable".into(), json!(true));
-    let Some(Value::Array(members)) = obj.remove(key) else {
+    let Some([Value::Object(only)]) = obj.get(key).and_then(Value::as_array).map(Vec::as_slice)
+    else {
         return;
     };
-    match <[Value; 1]>::try_from(members) {
-        Ok([Value::Object(only)]) if only.contains_key("$ref") => {
-            // 3.0 tools reject `nullable` without a `type`: take the target's.
-            if let Some(ty) = only
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix("#/components/schemas/"))
-                .and_then(|name| cx.get(name))
-            {
-                obj.entry("type").or_insert(json!(ty));
-            }
-            obj.insert("allOf".into(), json!([only]));
+    let only = only.clone();
+    obj.remove(key);
+    if !only.contains_key("$ref") {
+        for (k, v) in only {
+            obj.entry(k).or_insert(v);
         }
-        Ok([Value::Object(only)]) => {
-            for (k, v) in only {
-                obj.entry(k).or_insert(v);
-            }
-        }
-        Ok([other]) => {
-            obj.insert(key.into(), json!([other]));
-        }
-        Err(members) => {
-            obj.insert(key.into(), Value::Array(members));
-        }
+        return;
     }
+    // 3.0 tools reject `nullable` without a `type`: take the target's.
+    if let Some(ty) = target_type(doc, &only["$ref"]) {
+        obj.entry("type").or_insert(ty.clone());
+    }
+    obj.insert("allOf".into(), json!([only]));
 }
 
-/// In 3.0 a `$ref` replaces its whole object, so siblings (description, nullable, ...) would be
-/// ignored: move the `$ref` into `allOf` beside them.
-fn ref_siblings(obj: &mut Map<String, Value>) {
-    if obj.len() < 2 {
-        return;
-    }
-    let Some(reference) = obj.remove("$ref") else {
-        return;
+/// The one non-null `type` of the component schema `reference` points to, if it has one only.
+fn target_type<'a>(doc: &'a Value, reference: &Value) -> Option<&'a Value> {
+    let name = reference.as_str()?.strip_prefix("#/components/schemas/")?;
+    let types: Vec<&Value> = match &doc["components"]["schemas"][name]["type"] {
+        Value::Array(types) => types.iter().collect(),
+        one => vec![one],
     };
-    let wrapped = json!({ "$ref": reference });
-    match obj.get_mut("allOf") {
-        Some(Value::Array(all)) => all.insert(0, wrapped),
-        _ => {
-            obj.insert("allOf".into(), json!([wrapped]));
-        }
+    let named: Vec<&Value> = types
+        .into_iter()
+        .filter(|t| t.is_string() && *t != "null")
+        .collect();
+    match named[..] {
+        [one] => Some(one),
+        _ => None,
     }
 }
 
