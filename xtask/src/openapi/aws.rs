@@ -21,7 +21,7 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::{Map, Value};
+use serde_json::{Value, json};
 
 /// Maps whose keys are names (of properties, paths, statuses, media types, components...), not
 /// keywords: their keys are kept, their values walked.
@@ -34,15 +34,17 @@ const AWS_NOTE: &str = "\n\nThis is the variant for AWS API Gateway (REST API im
      `Authorization`, examples and `default` responses are left out. The wire format is the \
      same as in `/openapi.json`.";
 
+const SCHEMES: &str = "#/components/securitySchemes/";
+
 /// The AWS API Gateway variant of a 3.0.3 document. Two components that would get the same
 /// name stop the task: the variant would silently merge them.
 pub(crate) fn to_aws(doc: &Value) -> Value {
     let mut doc = doc.clone();
-    // Old `$ref` → new `$ref`, and old security scheme name → new.
-    let (mut refs, mut schemes) = (BTreeMap::new(), BTreeMap::new());
+    // Old `$ref` → new, for every component (security schemes too: their requirements use it).
+    let mut renamed = BTreeMap::new();
     let kinds = doc.get_mut("components").and_then(Value::as_object_mut);
     for (kind, components) in kinds.into_iter().flatten() {
-        let Some(components) = components.as_object_mut() else {
+        let Value::Object(components) = components else {
             continue;
         };
         let mut taken = BTreeMap::new();
@@ -55,26 +57,24 @@ pub(crate) fn to_aws(doc: &Value) -> Value {
             if let Some(other) = taken.insert(new.clone(), name.clone()) {
                 panic!("components.{kind}: {other} and {name} would both be named {new}");
             }
-            refs.insert(
-                format!("#/components/{kind}/{name}"),
-                format!("#/components/{kind}/{new}"),
-            );
-            if kind == "securitySchemes" {
-                schemes.insert(name, new.clone());
-            }
+            let pointer = |name: &str| format!("#/components/{kind}/{name}");
+            renamed.insert(pointer(&name), pointer(&new));
             components.insert(new, component);
         }
     }
-    rename(&mut doc, &refs, &schemes);
-    let schemes = doc
-        .pointer_mut("/components/securitySchemes")
-        .and_then(Value::as_object_mut);
-    schemes
-        .into_iter()
-        .flat_map(Map::values_mut)
-        .for_each(bearer_as_api_key);
-    drop_oauth(&mut doc);
-    strip(&mut doc);
+    // The OAuth 2.0 schemes (by their new names) are left out, the bearer one becomes an apiKey.
+    let mut oauth = Vec::new();
+    if let Some(Value::Object(schemes)) = doc.pointer_mut("/components/securitySchemes") {
+        schemes.retain(|name, scheme| {
+            bearer_as_api_key(scheme);
+            let keep = scheme["type"] != "oauth2";
+            if !keep {
+                oauth.push(name.clone());
+            }
+            keep
+        });
+    }
+    adapt(&mut doc, &renamed, &oauth);
     if let Some(Value::String(description)) = doc.pointer_mut("/info/description") {
         description.push_str(AWS_NOTE);
     }
@@ -83,7 +83,7 @@ pub(crate) fn to_aws(doc: &Value) -> Value {
 
 /// An alphanumeric model name: the name's alphanumeric runs, each after the first capitalised
 /// (`refresh_request` → `refreshRequest`); an alphanumeric name (`errorModel`) is kept.
-pub(crate) fn model_name(name: &str) -> String {
+fn model_name(name: &str) -> String {
     let mut runs = name
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|run| !run.is_empty());
@@ -93,125 +93,67 @@ pub(crate) fn model_name(name: &str) -> String {
     })
 }
 
-/// Rewrites every `$ref` to a renamed component, and the scheme names of security requirements.
-fn rename(value: &mut Value, refs: &BTreeMap<String, String>, schemes: &BTreeMap<String, String>) {
-    if let Some(Value::String(reference)) = value.get_mut("$ref")
-        && let Some(new) = refs.get(reference.as_str())
+/// An HTTP bearer scheme → the `apiKey` header it is sent in.
+fn bearer_as_api_key(scheme: &mut Value) {
+    let kind = scheme["scheme"].as_str().unwrap_or_default();
+    if scheme["type"] == "http" && kind.eq_ignore_ascii_case("bearer") {
+        let description = scheme["description"]
+            .as_str()
+            .unwrap_or("The access token.");
+        let description = format!("`Bearer ` and then the JWT. {description}");
+        *scheme = json!({
+            "type": "apiKey", "in": "header", "name": "Authorization", "description": description
+        });
+    }
+}
+
+/// Rewrites every `$ref` to a renamed component and the scheme names of security requirements
+/// (leaving out a requirement that names only OAuth schemes), and leaves out what AWS does not
+/// take: `example`/`examples`, the `int32`/`int64` formats and `default` responses. Keys of
+/// name maps (a property called `example`) are names, not keywords.
+fn adapt(value: &mut Value, renamed: &BTreeMap<String, String>, oauth: &[String]) {
+    if let Value::Array(items) = value {
+        for item in items {
+            adapt(item, renamed, oauth);
+        }
+    }
+    let Value::Object(obj) = value else {
+        return;
+    };
+    obj.remove("example");
+    obj.remove("examples");
+    if let Some("int32" | "int64") = obj.get("format").and_then(Value::as_str) {
+        obj.remove("format");
+    }
+    if let Some(Value::String(reference)) = obj.get_mut("$ref")
+        && let Some(new) = renamed.get(reference.as_str())
     {
         new.clone_into(reference);
     }
-    let requirements = value.get_mut("security").and_then(Value::as_array_mut);
-    for requirement in requirements
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_object_mut)
-    {
-        let renamed = std::mem::take(requirement).into_iter();
-        *requirement = renamed
-            .map(|(name, scopes)| (schemes.get(&name).cloned().unwrap_or(name), scopes))
-            .collect();
-    }
-    match value {
-        Value::Object(obj) => obj
-            .values_mut()
-            .for_each(|child| rename(child, refs, schemes)),
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| rename(item, refs, schemes)),
-        _ => {}
-    }
-}
-
-/// An HTTP bearer scheme → the `apiKey` header it is sent in.
-fn bearer_as_api_key(scheme: &mut Value) {
-    let is_bearer = scheme.get("type") == Some(&Value::from("http"))
-        && scheme
-            .get("scheme")
-            .and_then(Value::as_str)
-            .is_some_and(|s| s.eq_ignore_ascii_case("bearer"));
-    if !is_bearer {
-        return;
-    }
-    let mut api_key = Map::new();
-    api_key.insert("type".into(), "apiKey".into());
-    api_key.insert("in".into(), "header".into());
-    api_key.insert("name".into(), "Authorization".into());
-    let description = scheme
-        .get("description")
-        .and_then(Value::as_str)
-        .unwrap_or("The access token.");
-    api_key.insert(
-        "description".into(),
-        format!("`Bearer ` and then the JWT. {description}").into(),
-    );
-    *scheme = Value::Object(api_key);
-}
-
-/// Leaves out the OAuth 2.0 schemes, and every security requirement that names only them.
-fn drop_oauth(doc: &mut Value) {
-    let Some(schemes) = doc
-        .pointer_mut("/components/securitySchemes")
-        .and_then(Value::as_object_mut)
-    else {
-        return;
-    };
-    let oauth: Vec<String> = schemes
-        .iter()
-        .filter(|(_, scheme)| scheme.get("type") == Some(&Value::from("oauth2")))
-        .map(|(name, _)| name.clone())
-        .collect();
-    schemes.retain(|name, _| !oauth.contains(name));
-    drop_requirements(doc, &oauth);
-}
-
-fn drop_requirements(value: &mut Value, names: &[String]) {
-    if let Some(requirements) = value.get_mut("security").and_then(Value::as_array_mut) {
-        requirements.retain(|requirement| {
-            requirement.as_object().is_none_or(|names_of| {
-                names_of.is_empty() || names_of.keys().any(|name| !names.contains(name))
-            })
+    if let Some(Value::Array(requirements)) = obj.get_mut("security") {
+        let scheme = |name: String| match renamed.get(&format!("{SCHEMES}{name}")) {
+            Some(new) => new[SCHEMES.len()..].to_owned(),
+            None => name,
+        };
+        for requirement in requirements.iter_mut().filter_map(Value::as_object_mut) {
+            let names = std::mem::take(requirement).into_iter();
+            *requirement = names.map(|(name, scopes)| (scheme(name), scopes)).collect();
+        }
+        requirements.retain(|r| {
+            r.as_object()
+                .is_none_or(|r| r.is_empty() || r.keys().any(|name| !oauth.contains(name)))
         });
     }
-    match value {
-        Value::Object(obj) => obj
-            .values_mut()
-            .for_each(|child| drop_requirements(child, names)),
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| drop_requirements(item, names)),
-        _ => {}
+    if let Some(Value::Object(responses)) = obj.get_mut("responses") {
+        responses.remove("default");
     }
-}
-
-/// Leaves out what AWS does not take: `example`/`examples`, the `int32`/`int64` formats, and
-/// `default` responses. Keys of name maps (a property called `example`) are names, not keywords.
-fn strip(value: &mut Value) {
-    match value {
-        Value::Object(obj) => {
-            obj.remove("example");
-            obj.remove("examples");
-            if matches!(
-                obj.get("format").and_then(Value::as_str),
-                Some("int32" | "int64")
-            ) {
-                obj.remove("format");
+    for (key, child) in obj {
+        match child {
+            Value::Object(names) if NAME_MAPS.split_whitespace().any(|m| m == key) => {
+                names.values_mut().for_each(|v| adapt(v, renamed, oauth));
             }
-            for (key, child) in obj.iter_mut() {
-                match child {
-                    Value::Object(names)
-                        if NAME_MAPS.split_whitespace().any(|name| name == key) =>
-                    {
-                        if key == "responses" {
-                            names.remove("default");
-                        }
-                        names.values_mut().for_each(strip);
-                    }
-                    _ => strip(child),
-                }
-            }
+            _ => adapt(child, renamed, oauth),
         }
-        Value::Array(items) => items.iter_mut().for_each(strip),
-        _ => {}
     }
 }
 
