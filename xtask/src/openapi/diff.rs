@@ -25,17 +25,15 @@ fn listed(list: &str, key: &str) -> bool {
     list.split(' ').any(|k| k == key)
 }
 
-/// What [`diff`] found.
+/// What [`diff`] found: documented facts the generated spec breaks, extensions no allow-list
+/// entry covers, allowed ones (each with the entry that allows it), and allow-list keys that
+/// matched nothing (reported, not failed).
 #[derive(Debug, Default)]
 pub(crate) struct Report {
-    /// Documented facts the generated spec breaks.
-    pub(crate) differences: Vec<String>,
-    /// Extensions no allow-list entry covers.
-    pub(crate) unlisted: Vec<String>,
-    /// Allowed extensions: the key, and the entry (key and reason) that allows it.
-    pub(crate) allowed: Vec<(String, String)>,
-    /// Allow-list keys that matched nothing (reported, not failed).
-    pub(crate) stale: Vec<String>,
+    differences: Vec<String>,
+    unlisted: Vec<String>,
+    allowed: Vec<String>,
+    stale: Vec<String>,
 }
 
 impl Report {
@@ -47,26 +45,17 @@ impl Report {
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let allowed = self
-            .allowed
-            .iter()
-            .map(|(key, by)| format!("{key} (by {by})"));
+        let unlisted = "unlisted extension (allow it in openapi/extensions.json, with a reason)";
         let sections = [
-            ("allowed extension", allowed.collect()),
-            ("difference", self.differences.clone()),
-            (
-                "unlisted extension (allow it in openapi/extensions.json, with a reason)",
-                self.unlisted.clone(),
-            ),
-            (
-                "stale allow-list entry (matches nothing)",
-                self.stale.clone(),
-            ),
+            ("allowed extension", &self.allowed),
+            ("difference", &self.differences),
+            (unlisted, &self.unlisted),
+            ("stale allow-list entry (matches nothing)", &self.stale),
         ];
-        for (what, lines) in &sections {
-            lines
-                .iter()
-                .try_for_each(|line| writeln!(f, "{what}: {line}"))?;
+        for (what, lines) in sections {
+            for line in lines {
+                writeln!(f, "{what}: {line}")?;
+            }
         }
         let [allowed, differences, unlisted, stale] = sections.map(|(_, lines)| lines.len());
         write!(
@@ -97,34 +86,30 @@ pub(crate) fn diff(generated: &Value, documented: &Value, allow: &[(String, Stri
         doc_root: keyed_parameters(documented),
         ..Walk::default()
     };
-    walk.node(&walk.gen_root.clone(), &walk.doc_root.clone(), "", false);
+    let (g, d) = (walk.gen_root.clone(), walk.doc_root.clone());
+    walk.node(&g, &d, "", false);
     let unused = walk.unused.iter().filter(|name| !walk.used.contains(*name));
-    let unused: Vec<String> = unused
-        .map(|name| format!("components.schemas.{name}"))
-        .collect();
-    walk.extensions.extend(unused);
+    walk.extensions
+        .extend(unused.map(|name| format!("components.schemas.{name}")));
     let mut report = Report {
         differences: walk.differences,
         ..Report::default()
     };
-    let mut hit = vec![false; allow.len()];
+    let mut hit = BTreeSet::new();
     for key in walk.extensions {
         match allow.iter().position(|(glob, _)| glob_match(glob, &key)) {
             Some(i) => {
-                hit[i] = true;
+                hit.insert(i);
+                let (glob, reason) = &allow[i];
                 report
                     .allowed
-                    .push((key, format!("{:?}: {}", allow[i].0, allow[i].1)));
+                    .push(format!("{key} (by {glob:?}: {reason})"));
             }
             None => report.unlisted.push(key),
         }
     }
-    report.stale = allow
-        .iter()
-        .zip(hit)
-        .filter(|(_, hit)| !hit)
-        .map(|((key, _), _)| key.clone())
-        .collect();
+    let stale = allow.iter().enumerate().filter(|(i, _)| !hit.contains(i));
+    report.stale = stale.map(|(_, (glob, _))| glob.clone()).collect();
     report
 }
 
@@ -143,32 +128,22 @@ fn glob_match(glob: &str, text: &str) -> bool {
 /// operation (path-level ones copied in, operation-level ones winning).
 fn keyed_parameters(doc: &Value) -> Value {
     let mut out = doc.clone();
-    if let Some(root) = out.as_object_mut() {
-        root.retain(|key, _| key != "info" && key != "openapi");
+    if let Value::Object(root) = &mut out {
+        root.remove("info");
+        root.remove("openapi");
     }
-    let paths = out.get_mut("paths").and_then(Value::as_object_mut);
-    for item in paths
-        .into_iter()
-        .flat_map(Map::values_mut)
-        .filter_map(Value::as_object_mut)
-    {
+    let Some(Value::Object(paths)) = out.get_mut("paths") else {
+        return out;
+    };
+    for item in paths.values_mut().filter_map(Value::as_object_mut) {
         let shared = item.remove("parameters").unwrap_or_default();
         for op in item.values_mut().filter_map(Value::as_object_mut) {
             let own = op.remove("parameters").unwrap_or_default();
             let mut keyed = Map::new();
-            for p in shared
-                .as_array()
-                .into_iter()
-                .chain(own.as_array())
-                .flatten()
-            {
+            for p in [&shared, &own].into_iter().flat_map(as_list) {
                 let p = resolve(doc, p, &mut BTreeSet::new()).unwrap_or_else(|_| p.clone());
-                let key = format!(
-                    "{}.{}",
-                    p["in"].as_str().unwrap_or("?"),
-                    p["name"].as_str().unwrap_or("?")
-                );
-                keyed.insert(key, p);
+                let key = [&p["in"], &p["name"]].map(|v| v.as_str().unwrap_or("?"));
+                keyed.insert(key.join("."), p);
             }
             if !keyed.is_empty() {
                 op.insert("parameters".into(), Value::Object(keyed));
@@ -196,26 +171,17 @@ struct Walk {
 fn is_default(key: &str, value: &Value) -> bool {
     match value {
         Value::Bool(b) => !b && key != "additionalProperties",
-        other => other.is_null() || other.as_array().is_some_and(Vec::is_empty),
+        Value::Array(items) => items.is_empty(),
+        other => other.is_null(),
     }
 }
 
-/// `minimum: 0` on an integer is how utoipa marks unsigned Rust types: an annotation.
-fn is_unsigned(key: &str, value: &Value, schema: &Value) -> bool {
-    key == "minimum" && value.as_f64() == Some(0.0) && types(&schema["type"]).contains(&"integer")
-}
-
-fn types_in_order(ty: &Value) -> Vec<&str> {
-    ty.as_array().map_or_else(
-        || ty.as_str().into_iter().collect(),
-        |a| a.iter().filter_map(Value::as_str).collect(),
-    )
-}
-
+/// The names in a `type`: one, or a list.
 fn types(ty: &Value) -> Vec<&str> {
-    let mut names = types_in_order(ty);
-    names.sort_unstable();
-    names
+    match ty {
+        Value::Array(names) => names.iter().filter_map(Value::as_str).collect(),
+        one => one.as_str().into_iter().collect(),
+    }
 }
 
 impl Walk {
@@ -238,18 +204,13 @@ impl Walk {
             }
             loc = name;
         }
-        let g = match resolve(&self.gen_root, generated, &mut self.used) {
-            Ok(g) => g,
-            Err(e) => return self.differ(format!("{loc}: generated {e}")),
-        };
-        let d = match resolve(&self.doc_root, documented, &mut BTreeSet::new()) {
-            Ok(d) => d,
-            Err(e) => return self.differ(format!("{loc}: documented {e}")),
-        };
-        if g.is_object() && d.is_object() {
-            self.object(&g, &d, &loc, is_map);
-        } else if g != d {
-            self.differ(format!("{loc}: {g}, documented {d}"));
+        let g = resolve(&self.gen_root, generated, &mut self.used);
+        match (g, resolve(&self.doc_root, documented, &mut BTreeSet::new())) {
+            (Err(e), _) => self.differ(format!("{loc}: generated {e}")),
+            (_, Err(e)) => self.differ(format!("{loc}: documented {e}")),
+            (Ok(g), Ok(d)) if g.is_object() && d.is_object() => self.object(&g, &d, &loc, is_map),
+            (Ok(g), Ok(d)) if g != d => self.differ(format!("{loc}: {g}, documented {d}")),
+            _ => {}
         }
     }
 
@@ -262,14 +223,13 @@ impl Walk {
         };
         let join = |key: &str| format!("{loc}.{key}").trim_start_matches('.').to_owned();
         let components = loc == "components.schemas";
-        let (generated, documented) = (as_map(generated), as_map(documented));
-        for (key, d) in documented.iter().filter(|(k, v)| !special(k, v)) {
+        let (gen_map, doc_map) = (as_map(generated), as_map(documented));
+        for (key, d) in doc_map.iter().filter(|(k, v)| !special(k, v)) {
             if components && !self.visited.insert(key.clone()) {
                 continue;
             }
-            self.used.extend(components.then(|| key.clone()));
             let child = if components { key.clone() } else { join(key) };
-            match generated.get(key) {
+            match gen_map.get(key) {
                 None if is_default(key, d) || d == &Value::Object(Map::new()) => {}
                 None if is_map || d.is_object() => self.differ(format!("{}: missing", join(key))),
                 None => self.differ(format!("{loc}: {key} missing, documented {d}")),
@@ -280,27 +240,22 @@ impl Walk {
                 Some(_) => {}
             }
         }
-        let schema = Value::Object(generated.clone());
-        for (key, g) in generated
-            .iter()
-            .filter(|(k, _)| !documented.contains_key(*k))
-        {
-            let names: Vec<String> = as_map(g)
-                .keys()
-                .map(|name| join(&format!("{key}.{name}")))
-                .collect();
-            let ignored = special(key, g) || is_default(key, g) || listed(ANNOTATIONS, key);
+        for (key, g) in gen_map.iter().filter(|(k, _)| !doc_map.contains_key(*k)) {
+            // `minimum: 0` on an integer is how utoipa marks unsigned Rust types.
+            let unsigned = key == "minimum"
+                && g.as_f64() == Some(0.0)
+                && types(&generated["type"]).contains(&"integer");
             // Reusable parts (parameters, responses...) are compared where they are used.
-            let ignored = ignored
-                || is_unsigned(key, g, &schema)
-                || (loc == "components" && key != "securitySchemes");
+            let reusable = loc == "components" && key != "securitySchemes";
+            let annotation = special(key, g) || is_default(key, g) || listed(ANNOTATIONS, key);
             if components {
                 self.unused.push(key.clone());
-            } else if is_map {
-                self.extensions.insert(join(key));
-            } else if ignored {
+            } else if !is_map && (annotation || unsigned || reusable) {
                 // An annotation, or a keyword compared by meaning.
-            } else if listed(MAPS, key) && g.is_object() {
+            } else if !is_map && listed(MAPS, key) && g.is_object() {
+                let names = as_map(g)
+                    .into_iter()
+                    .map(|(name, _)| join(&format!("{key}.{name}")));
                 self.extensions.extend(names);
             } else {
                 self.extensions.insert(join(key));
@@ -312,36 +267,31 @@ impl Walk {
     /// looked for among the generated ones (a media type's include its schema's).
     fn by_meaning(&mut self, generated: &Value, documented: &Value, loc: &str) {
         let (found, wanted) = (&generated["type"], &documented["type"]);
-        if !wanted.is_null() && types(found) != types(wanted) {
-            let text = |t: &Value| match t.as_array() {
-                Some(_) => format!("[{}]", types_in_order(t).join(", ")),
-                None => t.as_str().unwrap_or("missing").to_owned(),
-            };
-            self.differ(format!(
-                "{loc}: type {}, documented {}",
-                text(found),
-                text(wanted)
-            ));
-        }
-        let required = |s: &Value, name: &str| {
-            s["required"]
-                .as_array()
-                .is_some_and(|r| r.iter().any(|n| n == name))
+        let sorted = |ty| {
+            let mut names = types(ty);
+            names.sort_unstable();
+            names
         };
-        let word = |r: bool| if r { "required" } else { "optional" };
+        if !wanted.is_null() && sorted(found) != sorted(wanted) {
+            let text = |ty: &Value| match ty {
+                Value::Array(_) => format!("[{}]", types(ty).join(", ")),
+                _ => ty.as_str().unwrap_or("missing").to_owned(),
+            };
+            let (found, wanted) = (text(found), text(wanted));
+            self.differ(format!("{loc}: type {found}, documented {wanted}"));
+        }
+        let required = |s: &Value, name: &str| as_list(&s["required"]).iter().any(|n| n == name);
         let stated = documented["required"].is_array();
         let present = as_map(&generated["properties"]);
-        for name in as_map(&documented["properties"])
-            .keys()
-            .filter(|name| present.contains_key(*name))
-        {
-            let (g, d) = (required(generated, name), required(documented, name));
+        let names = as_map(&documented["properties"])
+            .into_iter()
+            .map(|(name, _)| name);
+        for name in names.filter(|name| present.contains_key(name)) {
+            let (g, d) = (required(generated, &name), required(documented, &name));
+            let word = |r: bool| if r { "required" } else { "optional" };
             if stated && g != d {
-                self.differ(format!(
-                    "{loc}.properties.{name}: {}, documented {}",
-                    word(g),
-                    word(d)
-                ));
+                let (g, d) = (word(g), word(d));
+                self.differ(format!("{loc}.properties.{name}: {g}, documented {d}"));
             } else if !stated && g {
                 self.extensions
                     .insert(format!("{loc}.properties.{name}.required"));
@@ -351,16 +301,20 @@ impl Walk {
         if let Ok(schema) = resolve(&self.gen_root, &generated["schema"], &mut BTreeSet::new()) {
             found.extend(examples(&self.gen_root, &schema));
         }
-        for example in examples(&self.doc_root, documented)
-            .iter()
-            .filter(|e| !found.contains(e))
-        {
-            let first = found
-                .first()
-                .map_or_else(|| "missing".to_owned(), ToString::to_string);
-            self.differ(format!("{loc}: example {first}, documented {example}"));
+        let first = found
+            .first()
+            .map_or("missing".to_owned(), ToString::to_string);
+        for example in examples(&self.doc_root, documented) {
+            if !found.contains(&example) {
+                self.differ(format!("{loc}: example {first}, documented {example}"));
+            }
         }
     }
+}
+
+/// A list's members, or none.
+fn as_list(value: &Value) -> &[Value] {
+    value.as_array().map_or(&[], Vec::as_slice)
 }
 
 /// An object's members, or none.
@@ -371,14 +325,11 @@ fn as_map(value: &Value) -> Map<String, Value> {
 /// `example`, the members of an `examples` list, and the `value`s of an `examples` map.
 fn examples(root: &Value, node: &Value) -> Vec<Value> {
     let mut out: Vec<Value> = node.get("example").cloned().into_iter().collect();
-    out.extend(node["examples"].as_array().into_iter().flatten().cloned());
-    let value = |e: &Value| {
-        resolve(root, e, &mut BTreeSet::new())
-            .ok()?
-            .get("value")
-            .cloned()
-    };
-    out.extend(as_map(&node["examples"]).values().filter_map(value));
+    out.extend(as_list(&node["examples"]).iter().cloned());
+    for example in as_map(&node["examples"]).values() {
+        let example = resolve(root, example, &mut BTreeSet::new()).unwrap_or_default();
+        out.extend(example.get("value").cloned());
+    }
     out
 }
 
@@ -390,18 +341,13 @@ fn resolve(root: &Value, value: &Value, used: &mut BTreeSet<String>) -> Result<V
         let Value::Object(mut rest) = current else {
             return Ok(current);
         };
-        let lone = rest
-            .get("allOf")
-            .and_then(Value::as_array)
-            .is_some_and(|a| a.len() == 1);
+        let lone = matches!(rest.get("allOf"), Some(Value::Array(all)) if all.len() == 1);
         let inner = if let Some(Value::String(r)) = rest.remove("$ref") {
             used.extend(r.strip_prefix(SCHEMAS).map(str::to_owned));
             let target = r.strip_prefix('#').and_then(|p| root.pointer(p));
             target.ok_or(format!("$ref {r} does not resolve"))?.clone()
         } else if lone && !rest.contains_key("properties") && !rest.contains_key("type") {
-            rest.remove("allOf")
-                .map(|mut all| all[0].take())
-                .unwrap_or_default()
+            rest.remove("allOf").unwrap_or_default()[0].take()
         } else {
             return Ok(Value::Object(rest));
         };
@@ -421,9 +367,10 @@ mod tests {
     use super::*;
 
     /// One case a paragraph: `gen|doc POINTER JSON` sets a value in the generated spec or the
-    /// documented one (both start as `openapi/documented.json`; `-` removes the key), then the
-    /// expected findings, `= difference` and `+ unlisted extension`. `$OP`, `$MEDIA`, `$ERR`
-    /// and `$RESP` abbreviate pointers, `$EX` the documented example of the 200 answer.
+    /// documented one (both start as `openapi/documented.json`; `-` removes the key), `allow KEY
+    /// REASON` adds an allow-list entry, then the expected findings: `= difference`, `+ unlisted
+    /// extension`, `~ allowed extension` and `! stale entry`. `$OP`, `$MEDIA`, `$ERR` and `$RESP`
+    /// abbreviate pointers, `$EX` the documented example of the 200 answer.
     const CASES: &str = r##"
 # The documented spec itself: no finding.
 
@@ -566,6 +513,21 @@ gen $RESP/required ["access_token"]
 + refresh_response.properties.access_token.required
 + servers
 + tags
+
+# An extension an allow-list entry names is allowed; an entry that names nothing is stale.
+gen $OP/responses/401 {"description": "Unauthorized"}
+gen $OP/responses/415 {"description": "Unsupported"}
+gen /servers [{"url": "/"}]
+allow paths./ccstore/v1/refresh.post.responses.4* errors
+allow webhooks none yet
+~ paths./ccstore/v1/refresh.post.responses.401 (by "paths./ccstore/v1/refresh.post.responses.4*": errors)
+~ paths./ccstore/v1/refresh.post.responses.415 (by "paths./ccstore/v1/refresh.post.responses.4*": errors)
++ servers
+! webhooks
+
+gen /servers [{"url": "/"}]
+allow servers relative
+~ servers (by "servers": relative)
 "##;
 
     fn documented() -> Value {
@@ -586,7 +548,7 @@ gen $RESP/required ["access_token"]
     }
 
     #[test]
-    fn every_documented_fact_holds_and_every_addition_is_an_extension() {
+    fn every_documented_fact_holds_and_every_addition_is_an_extension_unless_allowed() {
         let op = "/paths/~1ccstore~1v1~1refresh/post";
         let media = format!("{op}/responses/200/content/application~1json");
         let example = documented()
@@ -602,80 +564,52 @@ gen $RESP/required ["access_token"]
         for case in cases.split("\n\n") {
             let (mut g, mut d) = (documented(), documented());
             g["info"] = json!({"title": "ccstore", "version": "0.1.0"});
-            let (mut differences, mut unlisted) = (Vec::new(), Vec::new());
+            let (mut allow, mut expected) = (Vec::new(), <[Vec<String>; 4]>::default());
             for line in case
                 .lines()
                 .filter(|l| !l.is_empty() && !l.starts_with('#'))
             {
                 let (kind, rest) = line.split_once(' ').unwrap();
-                let (pointer, value) = rest.split_once(' ').unwrap_or((rest, "-"));
-                let value = || (value != "-").then(|| serde_json::from_str(value).unwrap());
+                let (first, second) = rest.split_once(' ').unwrap_or((rest, "-"));
+                let value = || (second != "-").then(|| serde_json::from_str(second).unwrap());
                 match kind {
-                    "gen" => edit(&mut g, pointer, value()),
-                    "doc" => edit(&mut d, pointer, value()),
-                    "=" => differences.push(rest.to_owned()),
-                    "+" => unlisted.push(rest.to_owned()),
-                    _ => panic!("{line}"),
+                    "gen" => edit(&mut g, first, value()),
+                    "doc" => edit(&mut d, first, value()),
+                    "allow" => allow.push((first.to_owned(), second.to_owned())),
+                    _ => expected["=+~!".find(kind).unwrap()].push(rest.to_owned()),
                 }
             }
-            let report = diff(&g, &d, &[]);
-            assert_eq!(
-                (report.differences, report.unlisted),
-                (differences, unlisted),
-                "{case}"
-            );
+            let report = diff(&g, &d, &allow);
+            assert_eq!(report.passes(), expected[..2].iter().all(Vec::is_empty));
+            let found = [
+                report.differences,
+                report.unlisted,
+                report.allowed,
+                report.stale,
+            ];
+            assert_eq!(found, expected, "{case}");
         }
     }
 
     #[test]
-    fn the_allow_list_allows_what_it_lists_and_reports_what_matches_nothing() {
-        let mut g = documented();
-        let responses = "/paths/~1ccstore~1v1~1refresh/post/responses";
-        edit(
-            &mut g,
-            &format!("{responses}/401"),
-            Some(json!({"description": "Unauthorized"})),
-        );
-        edit(
-            &mut g,
-            &format!("{responses}/415"),
-            Some(json!({"description": "Unsupported"})),
-        );
-        edit(&mut g, "/servers", Some(json!([{"url": "/"}])));
-        let text = r#"{"extensions": [{"key": "paths./ccstore/v1/refresh.post.responses.4*", "reason": "errors"},
-                                      {"key": "webhooks", "reason": "none yet"}]}"#;
-        let allow = allow_list(text).unwrap();
-        let report = diff(&g, &documented(), &allow);
-        assert_eq!(
-            (report.unlisted.clone(), report.stale.clone()),
-            (vec!["servers".to_owned()], vec!["webhooks".to_owned()])
-        );
-        let by = r#""paths./ccstore/v1/refresh.post.responses.4*": errors"#.to_owned();
-        let allowed = ["401", "415"].map(|c| {
+    fn an_allow_list_entry_needs_a_key_and_a_reason() {
+        let servers = Ok(vec![("servers".to_owned(), "relative".to_owned())]);
+        for (text, parsed) in [
             (
-                format!("paths./ccstore/v1/refresh.post.responses.{c}"),
-                by.clone(),
-            )
-        });
-        assert_eq!(report.allowed, allowed);
-        assert!(!report.passes() && report.differences.is_empty());
-        let allow = [
-            allow[0].clone(),
-            ("servers".to_owned(), "relative".to_owned()),
-        ];
-        assert!(diff(&g, &documented(), &allow).passes());
-        for (text, error) in [
+                r#"{"extensions": [{"key": "servers", "reason": "relative"}]}"#,
+                servers,
+            ),
             (
                 r#"{"extensions": [{"key": "servers", "reason": " "}]}"#,
-                "extensions[0]: no non-empty `reason`",
+                Err("extensions[0]: no non-empty `reason`"),
             ),
             (
                 r#"{"extensions": [{"reason": "r"}]}"#,
-                "extensions[0]: no non-empty `key`",
+                Err("extensions[0]: no non-empty `key`"),
             ),
-            (r#"{"extension": []}"#, "no array `extensions`"),
+            (r#"{"extension": []}"#, Err("no array `extensions`")),
         ] {
-            assert_eq!(allow_list(text), Err(error.to_owned()));
+            assert_eq!(allow_list(text), parsed.map_err(str::to_owned), "{text}");
         }
     }
 
