@@ -112,11 +112,11 @@ fn schema(doc: &Value, value: &mut Value) {
     }
     exclusive_bounds(obj);
     // `contentEncoding: base64` → `format: byte`; a `contentMediaType` alone → `format: binary`.
-    let encoding = obj.remove("contentEncoding");
-    let format = match (
-        encoding.as_ref().and_then(Value::as_str),
+    let (encoding, media_type) = (
+        obj.remove("contentEncoding"),
         obj.remove("contentMediaType"),
-    ) {
+    );
+    let format = match (encoding.as_ref().and_then(Value::as_str), media_type) {
         (Some("base64" | "base64url"), _) => Some("byte"),
         (None, Some(_)) => Some("binary"),
         _ => None,
@@ -210,7 +210,7 @@ fn type_array(obj: &mut Map<String, Value>) {
 }
 
 /// A `{"type": "null"}` member of `oneOf`/`anyOf` (utoipa's `Option<Ref>`) → `nullable: true`;
-/// a single remaining member is folded into the schema (a `$ref` via `allOf`).
+/// a single remaining member is folded into the schema (a `$ref` then moves to `allOf`).
 fn null_alternatives(doc: &Value, obj: &mut Map<String, Value>, key: &str) {
     let Some(Value::Array(members)) = obj.get_mut(key) else {
         return;
@@ -230,34 +230,22 @@ fn null_alternatives(doc: &Value, obj: &mut Map<String, Value>, key: &str) {
     };
     let only = only.clone();
     obj.remove(key);
-    if !only.contains_key("$ref") {
-        for (k, v) in only {
-            obj.entry(k).or_insert(v);
-        }
-        return;
+    // 3.0 tools reject `nullable` without a `type`: a `$ref` takes its target's.
+    if let Some(ty) = target_type(doc, only.get("$ref")) {
+        obj.entry("type").or_insert(ty);
     }
-    // 3.0 tools reject `nullable` without a `type`: take the target's.
-    if let Some(ty) = target_type(doc, &only["$ref"]) {
-        obj.entry("type").or_insert(ty.clone());
+    for (k, v) in only {
+        obj.entry(k).or_insert(v);
     }
-    obj.insert("allOf".into(), json!([only]));
 }
 
-/// The one non-null `type` of the component schema `reference` points to, if it has one only.
-fn target_type<'a>(doc: &'a Value, reference: &Value) -> Option<&'a Value> {
-    let name = reference.as_str()?.strip_prefix("#/components/schemas/")?;
-    let types: Vec<&Value> = match &doc["components"]["schemas"][name]["type"] {
-        Value::Array(types) => types.iter().collect(),
-        one => vec![one],
-    };
-    let named: Vec<&Value> = types
-        .into_iter()
-        .filter(|t| t.is_string() && *t != "null")
-        .collect();
-    match named[..] {
-        [one] => Some(one),
-        _ => None,
-    }
+/// The 3.0 `type` of the component schema `reference` points to, if it is a single one.
+fn target_type(doc: &Value, reference: Option<&Value>) -> Option<Value> {
+    let name = reference?.as_str()?.strip_prefix("#/components/schemas/")?;
+    let ty = doc["components"]["schemas"][name].get("type")?.clone();
+    let mut target = Map::from_iter([("type".to_owned(), ty)]);
+    type_array(&mut target);
+    target.remove("type").filter(Value::is_string)
 }
 
 #[cfg(test)]
