@@ -27,16 +27,9 @@ pub(crate) fn ensure_contents(relative: &str, contents: &str, check: bool, fix: 
         return true;
     }
     if check {
+        let [old, new] = ["committed", "from the code"].map(|side| format!("{relative} ({side})"));
         let diff = TextDiff::from_lines(&current, contents);
-        let (old, new) = (
-            format!("{relative} (committed)"),
-            format!("{relative} (from the code)"),
-        );
-        let diff = diff
-            .unified_diff()
-            .context_radius(3)
-            .header(&old, &new)
-            .to_string();
+        let diff = diff.unified_diff().header(&old, &new).to_string();
         eprintln!("{relative} is stale:\n{diff}\nRun `{fix}` and commit the result.");
         return false;
     }
