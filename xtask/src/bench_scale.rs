@@ -1,117 +1,142 @@
-//! `cargo xtask bench-scale`: the embedded store at the sizes it is sold for (issue 18). At each
-//! `--sessions` level a fresh release server (one worker on CPU 0, the in-process store) is
-//! filled with that many sessions by refreshing as many distinct tokens; then wrk (CPU 1)
-//! measures chained refreshes of those existing sessions, then the creation of new ones. At the
-//! largest level the existing sessions are measured again once the new-session phase's sessions
-//! have expired; last, a server whose capacity is the largest level is filled to it: existing
-//! sessions must keep their pace, new ones are refused. Every figure is judged as a ratio to the
-//! first level's of the same run, in `docs/benchmarks-scale.md`.
+//! `cargo xtask bench-scale`: the session stores at the sizes they are sold for (issues 17, 18).
+//! At each `--sessions` level a fresh release server (one worker on CPU 0) is filled with that
+//! many sessions by refreshing as many distinct tokens; then its existing sessions are refreshed
+//! in a chain at a million sessions' load (33,333 requests/s, open loop), then flat out, then new
+//! sessions are created at that load. At the largest level the existing sessions are measured
+//! again once the new ones (never refreshed again) have expired, across their removal; then a
+//! server whose capacity is the largest level is filled to it: existing sessions must keep their
+//! pace, new ones be refused. Last, the first and largest levels again with the sessions in one
+//! Redis node and in a three-primary cluster (Redis on CPU 1, its CPU not counted), flat out.
+//! Every figure is judged as a ratio, in `docs/benchmarks-scale.md` with its chart.
 
 #![allow(
     clippy::cast_precision_loss,
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
     reason = "counts far below 2^52, shown as rates"
 )]
 
-use std::io::{BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use crate::files::repo_file;
-use crate::harness::{self, Check, Minter, Server, Wrk, checks_table, ctx, figure, table};
+use crate::harness::{
+    self, CONNECTIONS, Check, MILLION_SESSIONS_RATE, Minter, PHASE_HEADER, Phase, Server,
+};
+use crate::harness::{chart, checks_table, ctx, table};
+use crate::load::Load;
 
-/// Seconds of a new-session phase, and the tokens minted for it: more than a worker refreshes
-/// in that time.
+/// Seconds of a new-session phase.
 const NEW_SECONDS: u32 = 3;
-const NEW_TOKENS: usize = 400_000;
-/// Token lifetime: longer than one pass through a million sessions, short enough that the
-/// new-session phase's sessions expire within the run.
-const TTL: u64 = 120;
-const CONNECTIONS: u32 = 64;
-/// Connections the filling client refreshes on, one request in flight on each.
+/// Connections the store is filled over, flat out.
 const FILL_CONNECTIONS: usize = 16;
 /// Issue 18's targets, as ratios to the first level's figures: CPU per request, p99, p99.9, and
-/// existing sessions' requests/s with the store full.
+/// existing sessions' requests/s flat out with the store full; issue 17's: most CPU per refresh
+/// with sessions in Redis against in-process, and of the cluster against one node.
 const CPU_TARGET: f64 = 1.2;
 const P99_TARGET: f64 = 1.5;
 const P999_TARGET: f64 = 2.0;
 const CAPACITY_TARGET: f64 = 0.8;
+const REDIS_TARGET: f64 = 1.6;
+const CLUSTER_TARGET: f64 = 1.1;
+const FLAT: &str = "existing flat out";
+const FULL: &str = ", store full";
+const PACED: Option<f64> = Some(MILLION_SESSIONS_RATE);
 
+#[derive(Debug, clap::Args)]
 pub(crate) struct Options {
-    /// Sessions in the store at each level, smallest (the baseline) first.
-    pub(crate) levels: Vec<usize>,
+    /// Sessions at each level, comma-separated, the baseline first.
+    #[arg(long = "sessions", value_delimiter = ',', default_values_t = [1_000, 100_000, 1_000_000])]
+    levels: Vec<usize>,
     /// Measured seconds of each existing-sessions phase.
-    pub(crate) duration: u32,
-}
-
-/// One measured phase: wrk's figures, the server's CPU µs per request and RSS (MiB) after it.
-struct Phase {
-    name: String,
-    sessions: usize,
-    wrk: Wrk,
-    cpu: f64,
-    rss: f64,
+    #[arg(long, default_value_t = 10)]
+    duration: u32,
+    /// CI: tokens live 15 s, nothing written; fails only when the benchmark does not work.
+    #[arg(long)]
+    smoke: bool,
 }
 
 /// Runs the benchmark; `false` when it could not be run.
 pub(crate) fn run(options: &Options) -> bool {
-    let report = measure(options)
-        .map(|phases| report(&phases, options))
-        .and_then(|report| {
-            println!("{report}");
-            let path = "docs/benchmarks-scale.md";
-            std::fs::write(repo_file(path), report).map_err(|e| format!("writing {path}: {e}"))
-        });
+    let report = measure(options).and_then(|phases| {
+        let report = report(&phases, options);
+        println!("{report}");
+        let path = "docs/benchmarks-scale.md";
+        let write = || std::fs::write(repo_file(path), report).map_err(ctx(path));
+        if options.smoke { Ok(()) } else { write() }
+    });
     report.map_err(|e| eprintln!("bench-scale: {e}")).is_ok()
 }
 
 fn measure(options: &Options) -> Result<Vec<Phase>, String> {
-    harness::require(&[
-        ("wrk", "wrk"),
-        ("taskset", "util-linux"),
-        ("getconf", "libc-bin"),
-    ])?;
-    let largest = options
-        .levels
+    let levels = &options.levels;
+    let largest = levels
         .iter()
         .copied()
         .max()
-        .filter(|_| !options.levels.contains(&0));
+        .filter(|_| !levels.contains(&0));
     let largest = largest.ok_or("--sessions needs levels above 0")?;
-    let release = harness::build()?;
+    let release = harness::prepare(&[
+        ("redis-server", "redis-server"),
+        ("redis-cli", "redis-tools"),
+    ])?;
     let dir = release.join("../bench-scale");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let binary = release.join("ccstore-server");
+    std::fs::create_dir_all(&dir).map_err(ctx(dir.display()))?;
+    let ttl = if options.smoke { 15 } else { 120 };
     let mut scale = Scale {
-        binary,
+        binary: release.join("ccstore-server"),
+        minter: Minter::new(ttl),
+        ttl,
         dir,
-        minter: Minter::new(TTL),
+        duration: options.duration,
         phases: Vec::new(),
     };
-    for &level in &options.levels {
+    let new = (MILLION_SESSIONS_RATE * f64::from(NEW_SECONDS) * 1.2) as usize;
+    for &level in levels {
         eprintln!("bench-scale: {level} sessions");
-        let mut server = scale.start(largest + NEW_TOKENS)?;
-        let (chain, created) = scale.fill_and_measure(&mut server, level, "", options.duration)?;
+        let mut server = scale.start(largest + new, None)?;
+        let (mut chain, created) = scale.fill_and_measure(&mut server, level, "", new)?;
         if level == largest {
-            // Keep the existing sessions refreshed, unmeasured, until the new-session phase's
-            // sessions (never refreshed again) have expired; then measure across their removal.
-            let expiry = Duration::from_secs(TTL + 2);
+            // Keep the sessions refreshed until the new ones have expired; measure across that.
+            let expiry = Duration::from_secs(ttl + 2);
             while let Some(left) = expiry.checked_sub(created.elapsed()) {
-                wrk(
-                    &server,
-                    &chain,
-                    u32::try_from(left.as_secs().clamp(1, 20)).unwrap_or(20),
-                )?;
+                let seconds = left.as_secs().clamp(1, 20) as u32;
+                let what = ("keeping sessions alive", level);
+                server.run(what, &mut chain, (PACED, seconds), Phase::checked)?;
             }
-            let name = "existing, after expiry";
-            scale
-                .phases
-                .push(phase(&mut server, name, level, &chain, options.duration)?);
+            scale.phase(
+                &mut server,
+                "existing, after expiry",
+                level,
+                &mut chain,
+                PACED,
+            )?;
         }
     }
     eprintln!("bench-scale: at capacity ({largest} sessions)");
-    let mut server = scale.start(largest)?;
-    scale.fill_and_measure(&mut server, largest, ", store full", options.duration)?;
+    let mut server = scale.start(largest, None)?;
+    scale.fill_and_measure(&mut server, largest, FULL, new)?;
+    for (store, nodes) in [("Redis node", 1), ("Redis cluster", 3)] {
+        for level in [levels[0], largest] {
+            let redis = redis(&scale.dir.join("redis"), nodes)?;
+            let url = match nodes {
+                1 => format!("redis://{}/", redis[0].address),
+                _ => format!("redis+cluster://{}/", redis[0].address),
+            };
+            let mut server = scale.start(largest, Some(url))?;
+            let mut chain = scale.fill(&mut server, level)?;
+            scale.phase(
+                &mut server,
+                &format!("{FLAT}, {store}"),
+                level,
+                &mut chain,
+                None,
+            )?;
+        }
+    }
     Ok(scale.phases)
 }
 
@@ -119,160 +144,156 @@ struct Scale {
     binary: PathBuf,
     dir: PathBuf,
     minter: Minter,
+    ttl: u64,
+    /// Seconds of an existing-sessions phase.
+    duration: u32,
     phases: Vec<Phase>,
 }
 
 impl Scale {
-    /// A server whose store holds at most `capacity` sessions, once it answers.
-    fn start(&self, capacity: usize) -> Result<Server, String> {
+    /// A server whose in-process store holds at most `capacity` sessions, or with its sessions
+    /// in Redis at `redis`.
+    fn start(&self, capacity: usize, redis: Option<String>) -> Result<Server, String> {
         let capacity = ("CCSTORE_MEMORY_STORE_CAPACITY", capacity.to_string());
-        let env = [("CCSTORE_TOKEN_TTL", TTL.to_string()), capacity];
-        let mut server = Server::start(&self.binary, &[], &env, self.dir.join("server.log"))?;
-        server.first_answer("not-a-token")?; // answered 401, no session made
-        Ok(server)
+        let mut env = vec![("CCSTORE_TOKEN_TTL", self.ttl.to_string()), capacity];
+        env.extend(redis.map(|url| ("CCSTORE_REDIS_URL", url)));
+        Server::start(&self.binary, &env, self.dir.join("server.log"))
     }
 
-    /// Fills the store with `level` sessions, then measures refreshes of them ("existing") and
-    /// the creation of new ones ("new"), each name followed by `suffix`. Returns the file of the
-    /// existing sessions' tokens and when the new sessions were created.
+    /// Fills the store with `level` sessions; their tokens.
+    fn fill(&mut self, server: &mut Server, level: usize) -> Result<VecDeque<String>, String> {
+        let (mut chain, started) = (self.minter.mint(level), Instant::now());
+        let fill = Load::count(FILL_CONNECTIONS, level);
+        server
+            .phase("filling", level, &mut chain, &fill)?
+            .checked()?;
+        let seconds = started.elapsed().as_secs_f64();
+        eprintln!("bench-scale: filled {level} sessions in {seconds:.1} s");
+        Ok(chain)
+    }
+
+    /// Fills the store with `level` sessions, then measures refreshes of them at a million
+    /// sessions' load and flat out, then the creation of `new` new sessions; each name followed
+    /// by `suffix`. Returns the existing sessions' tokens and when the new sessions were created.
     fn fill_and_measure(
         &mut self,
         server: &mut Server,
         level: usize,
         suffix: &str,
-        seconds: u32,
-    ) -> Result<(PathBuf, Instant), String> {
-        let (chain, fresh) = (self.dir.join("chain.txt"), self.dir.join("fresh.txt"));
-        harness::write_tokens(&chain, &fill(server.address, &self.minter.mint(level))?)?;
-        let existing = phase(server, &format!("existing{suffix}"), level, &chain, seconds)?;
-        harness::write_tokens(&fresh, &self.minter.mint(NEW_TOKENS))?;
-        let created = Instant::now();
-        let new = phase(server, &format!("new{suffix}"), level, &fresh, NEW_SECONDS)?;
-        self.phases.extend([existing, new]);
+        new: usize,
+    ) -> Result<(VecDeque<String>, Instant), String> {
+        let mut chain = self.fill(server, level)?;
+        self.phase(
+            server,
+            &format!("existing{suffix}"),
+            level,
+            &mut chain,
+            PACED,
+        )?;
+        self.phase(server, &format!("{FLAT}{suffix}"), level, &mut chain, None)?;
+        let (mut fresh, created) = (self.minter.mint(new), Instant::now());
+        self.phase(server, &format!("new{suffix}"), level, &mut fresh, PACED)?;
         Ok((chain, created))
     }
-}
 
-fn wrk(server: &Server, tokens: &Path, seconds: u32) -> Result<Wrk, String> {
-    let url = format!("http://{}/ccstore/v1/refresh", server.address);
-    harness::wrk("scale", &url, CONNECTIONS, seconds, tokens)
-}
-
-/// One measured wrk run, with the server's CPU time and RSS around it.
-fn phase(
-    server: &mut Server,
-    name: &str,
-    sessions: usize,
-    tokens: &Path,
-    seconds: u32,
-) -> Result<Phase, String> {
-    let pid = Some(server.pid());
-    let before = harness::cpu_seconds(pid)?;
-    let wrk = wrk(server, tokens, seconds)?;
-    let cpu = (harness::cpu_seconds(pid)? - before) * 1e6 / figure(&wrk, "requests").max(1.0);
-    server.alive()?;
-    let (name, rss) = (name.to_owned(), harness::memory_mib(server.pid(), "VmRSS")?);
-    let phase = Phase {
-        name,
-        sessions,
-        wrk,
-        cpu,
-        rss,
-    };
-    eprintln!("bench-scale: {}", row(&phase));
-    Ok(phase)
-}
-
-/// Refreshes every token once over [`FILL_CONNECTIONS`] connections, one request in flight on
-/// each, and returns the successors in order: one existing session each. (Pipelined batches on
-/// one connection stalled on every batch's last answer: the server's small writes wait for the
-/// client's delayed ACK, about 40 ms, so 100,000 sessions took 69 s.)
-fn fill(address: SocketAddr, tokens: &[String]) -> Result<Vec<String>, String> {
-    let started = Instant::now();
-    let chunk = tokens.len().div_ceil(FILL_CONNECTIONS).max(1);
-    let filled: Vec<Result<Vec<String>, String>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = tokens
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || fill_one(address, part)))
-            .collect();
-        workers
-            .into_iter()
-            .map(|worker| {
-                worker
-                    .join()
-                    .unwrap_or_else(|_| Err("a filler panicked".into()))
-            })
-            .collect()
-    });
-    let mut successors = Vec::with_capacity(tokens.len());
-    for part in filled {
-        successors.extend(part?);
+    /// One measured phase. Every answer must be a 200 with a token, except that a full store
+    /// must refuse every new session.
+    fn phase(
+        &mut self,
+        server: &mut Server,
+        name: &str,
+        sessions: usize,
+        tokens: &mut VecDeque<String>,
+        rate: Option<f64>,
+    ) -> Result<(), String> {
+        let seconds = if name.starts_with("new") {
+            NEW_SECONDS
+        } else {
+            self.duration
+        };
+        let check = if name == format!("new{FULL}") {
+            refused
+        } else {
+            Phase::checked
+        };
+        let phase = server.run((name, sessions), tokens, (rate, seconds), check)?;
+        eprintln!("bench-scale: {}", phase.row());
+        self.phases.push(phase);
+        Ok(())
     }
-    let seconds = started.elapsed().as_secs_f64();
-    eprintln!(
-        "bench-scale: filled {} sessions in {seconds:.1} s",
-        successors.len()
-    );
-    Ok(successors)
 }
 
-/// Refreshes `tokens` one after another on one connection.
-fn fill_one(address: SocketAddr, tokens: &[String]) -> Result<Vec<String>, String> {
-    let stream = TcpStream::connect(address).map_err(|e| format!("connect: {e}"))?;
-    let (mut writer, mut reader) = (
-        stream.try_clone().map_err(|e| e.to_string())?,
-        BufReader::new(stream),
-    );
-    tokens
-        .iter()
-        .map(|token| {
-            writer
-                .write_all(harness::refresh_request(token).as_bytes())
-                .map_err(|e| format!("send: {e}"))?;
-            let (status, _, body) = harness::read_answer(&mut reader).map_err(ctx("filling"))?;
-            let token = harness::access_token(&body).filter(|_| status == 200);
-            Ok(token.ok_or(format!("filling: {status} {body}"))?.to_owned())
-        })
-        .collect()
+/// A full store's check: every new session refused.
+fn refused(phase: Phase) -> Result<Phase, String> {
+    if phase.outcome.ok == 0 && phase.outcome.refused > 0 {
+        return Ok(phase);
+    }
+    Err(format!("{}: the full store took new sessions", phase.name))
 }
 
-fn row(phase: &Phase) -> String {
-    let (
-        Phase {
-            name,
-            sessions,
-            cpu,
-            rss,
-            ..
-        },
-        w,
-    ) = (phase, &phase.wrk);
-    let [rate, p50, p99, non_200, p999, max] =
-        ["rate", "p50_us", "p99_us", "non200", "p999_us", "max_us"].map(|name| figure(w, name));
-    format!(
-        "{name} | {sessions} | {rate:.0} | {cpu:.2} | {p50:.0} µs | {p99:.0} µs | {p999} µs | {max} µs \
-         | {non_200} | {rss:.1}"
-    )
+/// `nodes` fresh `redis-server`s without persistence on free ports, pinned to CPU 1; three or
+/// more are made a cluster.
+fn redis(dir: &Path, nodes: usize) -> Result<Vec<Server>, String> {
+    let _ = std::fs::remove_dir_all(dir);
+    let start = |i: usize| {
+        let (port, dir) = (harness::free_port()?, dir.join(i.to_string()));
+        std::fs::create_dir_all(&dir).map_err(ctx(dir.display()))?;
+        let mut command = Command::new("taskset");
+        let args =
+            format!("-c 1 redis-server --port {port} --bind 127.0.0.1 --appendonly no --save");
+        command.args(args.split(' ')).arg("").arg("--dir").arg(&dir);
+        command.args(["--cluster-enabled", if nodes > 1 { "yes" } else { "no" }]);
+        Server::spawn(
+            command,
+            SocketAddr::from(([127, 0, 0, 1], port)),
+            dir.join("log"),
+        )
+    };
+    let servers = (0..nodes).map(start).collect::<Result<Vec<_>, _>>()?;
+    if nodes > 1 {
+        let addresses: Vec<String> = servers.iter().map(|s| s.address.to_string()).collect();
+        let create = format!("--cluster create {} --cluster-yes", addresses.join(" "));
+        redis_cli(&create, "16384 slots covered")?;
+        for server in &servers {
+            let info = format!("-p {} CLUSTER INFO", server.address.port());
+            redis_cli(&info, "cluster_state:ok")?;
+        }
+    }
+    Ok(servers)
 }
 
-/// Each phase's ratios to the first level's phase of its kind (existing or new), judged.
+/// Runs `redis-cli args` (split at spaces) until it prints `expected`, for up to 20 s.
+fn redis_cli(args: &str, expected: &str) -> Result<(), String> {
+    for _ in 0..400 {
+        let output = Command::new("redis-cli").args(args.split(' ')).output();
+        if String::from_utf8_lossy(&output.map_err(ctx("redis-cli"))?.stdout).contains(expected) {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Err(format!("redis-cli {args}: no {expected}"))
+}
+
+/// Each phase at a million sessions' load against the first level's phase of its kind (the name
+/// without its suffix): CPU, p99, p99.9, judged; flat-out phases show their requests/s ratio.
 fn ratio_rows(phases: &[Phase]) -> Vec<String> {
     let row = |phase: &Phase| {
-        let kind = if phase.name.starts_with("new") {
-            "new"
-        } else {
-            "existing"
-        };
+        let kind = phase
+            .name
+            .trim_end_matches(FULL)
+            .trim_end_matches(", after expiry");
         let base = phases.iter().find(|p| p.name == kind)?;
-        let p999 = |p: &Phase| figure(&p.wrk, "p999_us");
+        let ratio = |f: &dyn Fn(&Phase) -> f64| f(phase) / f(base);
+        let (Phase { name, sessions, .. }, rate) = (phase, ratio(&|p| p.outcome.rate()));
+        if name.starts_with(FLAT) {
+            return Some(format!(
+                "{name} | {sessions} | | | | {rate:.2} | capacity, below"
+            ));
+        }
         let ratios = [
-            (phase.cpu / base.cpu, CPU_TARGET, "CPU"),
-            (
-                figure(&phase.wrk, "p99_us") / figure(&base.wrk, "p99_us"),
-                P99_TARGET,
-                "p99",
-            ),
-            (p999(phase) / p999(base), P999_TARGET, "p99.9"),
+            (ratio(&|p| p.cpu), CPU_TARGET, "CPU"),
+            (ratio(&|p| p.p(0.99)), P99_TARGET, "p99"),
+            (ratio(&|p| p.p(0.999)), P999_TARGET, "p99.9"),
         ];
         let missed: Vec<&str> = ratios.iter().filter(|r| r.0 > r.1).map(|r| r.2).collect();
         let verdict = match missed.as_slice() {
@@ -280,10 +301,6 @@ fn ratio_rows(phases: &[Phase]) -> Vec<String> {
             missed => format!("**NOT met**: {}", missed.join(", ")),
         };
         let [cpu, p99, p999] = ratios.map(|r| r.0);
-        let (Phase { name, sessions, .. }, rate) = (
-            phase,
-            figure(&phase.wrk, "rate") / figure(&base.wrk, "rate"),
-        );
         Some(format!(
             "{name} | {sessions} | {cpu:.2} | {p99:.2} | {p999:.2} | {rate:.2} | {verdict}"
         ))
@@ -291,42 +308,96 @@ fn ratio_rows(phases: &[Phase]) -> Vec<String> {
     phases.iter().filter_map(row).collect()
 }
 
-/// The report: every phase, each one's ratios to the baseline of its kind, the memory per
-/// session and the capacity target.
+/// The capacity target and, at each level Redis ran at, issue 17's.
+fn checks(phases: &[Phase]) -> Vec<Check> {
+    let find = |name: &str, level: usize| {
+        phases
+            .iter()
+            .find(|p| p.name == name && p.sessions == level)
+    };
+    let (first, mut checks) = (phases.first().map_or(0, |p| p.sessions), Vec::new());
+    let full = phases.iter().find(|p| p.name == format!("{FLAT}{FULL}"));
+    if let Some((small, full)) = find(FLAT, first).zip(full) {
+        let kept = full.outcome.rate() / small.outcome.rate();
+        let what = "existing sessions' requests/s flat out, store full / first level";
+        checks.push(Check::at_least(what, kept, CAPACITY_TARGET));
+    }
+    for p in phases
+        .iter()
+        .filter(|p| p.name == format!("{FLAT}, Redis node"))
+    {
+        let (level, cluster) = (
+            p.sessions,
+            find(&format!("{FLAT}, Redis cluster"), p.sessions),
+        );
+        if let Some(memory) = find(FLAT, level) {
+            let what = format!("{level} sessions: Redis node, CPU / in-process");
+            checks.push(Check::at_most(what, p.cpu / memory.cpu, REDIS_TARGET, "×"));
+        }
+        if let Some(cluster) = cluster {
+            let what = format!("{level} sessions: Redis cluster, CPU / node");
+            checks.push(Check::at_most(
+                what,
+                cluster.cpu / p.cpu,
+                CLUSTER_TARGET,
+                "×",
+            ));
+        }
+    }
+    checks
+}
+
+/// The report: every phase, a chart of p99 against sessions, each phase's ratios to the baseline
+/// of its kind, the memory per session and the targets between phases.
 fn report(phases: &[Phase], options: &Options) -> String {
-    let levels: Vec<String> = options.levels.iter().map(ToString::to_string).collect();
-    let (first, last) = (
-        levels.first().cloned().unwrap_or_default(),
-        levels.join(","),
-    );
-    let header = "phase | sessions | requests/s | CPU µs/request | p50 | p99 | p99.9 | max | non-200 | RSS MiB";
+    let all: Vec<String> = options.levels.iter().map(ToString::to_string).collect();
+    let (first, all) = (all.first().cloned().unwrap_or_default(), all.join(","));
     let ratios =
         "phase | sessions | CPU (≤ 1.2) | p99 (≤ 1.5) | p99.9 (≤ 2) | requests/s | targets";
-    let baseline = |name: &str| phases.iter().find(|p| p.name == name);
-    let memory = baseline("existing").zip(baseline("existing, store full")).map(|(small, full)| {
-        let (more, kept) = (full.sessions.saturating_sub(small.sessions).max(1), figure(&full.wrk, "rate") / figure(&small.wrk, "rate"));
+    let find = |name: &str| phases.iter().find(|p| p.name == name);
+    let memory = find("existing").zip(find(&format!("existing{FULL}"))).map(|(small, full)| {
+        let more = full.sessions.saturating_sub(small.sessions).max(1);
         let per_session = (full.rss - small.rss) * 1024.0 * 1024.0 / more as f64;
-        let what = "existing sessions' requests/s, store full / first level";
-        let check = checks_table(&[Check::at_least(what, kept, CAPACITY_TARGET)]);
         let (full, small) = (full.sessions, small.sessions);
         format!(
-            "\nMemory: {per_session:.0} bytes of RSS per session ((RSS full at {full} sessions − RSS at {small}) / \
-             {more}).\n\n{check}"
+            "\nMemory: {per_session:.0} bytes of RSS per session ((peak RSS full at {full} sessions − at \
+             {small}) / {more}).\n"
         )
     });
+    let paced = |p: &&Phase| p.name == "existing" || p.name == format!("existing{FULL}");
+    let label = |p: &Phase| p.name.replace("existing", &p.sessions.to_string());
+    let bars: Vec<_> = phases
+        .iter()
+        .filter(paced)
+        .map(|p| (label(p), p.p(0.99)))
+        .collect();
     format!(
-        "# Scale benchmark: the embedded store at {last} sessions\n\n\
-         Written by `cargo xtask bench-scale --sessions {last}` (`xtask/src/bench_scale.rs` says what each \
-         phase does). One server worker pinned to CPU 0, wrk pinned to CPU 1 with {CONNECTIONS} keep-alive \
-         connections, {duration} s per existing-sessions phase and {NEW_SECONDS} s per new-session phase, token \
-         TTL {TTL} s. \"existing\" refreshes the filled sessions' tokens in a chain, \"new\" presents tokens never \
-         seen; \"after expiry\" runs once the new-session phase's sessions have expired; \"store full\" is a server \
-         filled to its capacity, which must refuse new sessions (503). The machine is shared with other work: only \
-         ratios within this run mean anything. CPU is the server's user+system time per request (/proc), RSS its \
-         `VmRSS` after the phase, latencies wrk's.\n\n{}\n## Ratios to the {first}-session figures of this run\n\n{}{}",
-        table(header, &phases.iter().map(row).collect::<Vec<_>>()),
+        "# Scale benchmark: the session stores at {all} sessions\n\n\
+         Written by `cargo xtask bench-scale --sessions {all}` (`xtask/src/bench_scale.rs` says what each \
+         phase does). One server worker pinned to CPU 0, the load generator (`xtask/src/load.rs`) pinned to \
+         CPU 1 with {CONNECTIONS} keep-alive connections; \"existing\" refreshes the filled sessions' tokens \
+         in a chain and \"new\" presents tokens never seen, both at 33,333 requests/s (a million sessions \
+         refreshing every 30 s), open loop, latency counted from when each request was due, in 2-s windows (1 s for \"new\") of \
+         which the one with the median p99 is shown (this machine pauses for milliseconds now and then); \"{FLAT}\" \
+         asks as fast as the server answers. {duration} s per existing-sessions phase, {NEW_SECONDS} s per \
+         new-session phase, token TTL 120 s. \"after expiry\" runs once the new-session phase's sessions \
+         have expired; \"store full\" is a server filled to its capacity, which must refuse new sessions \
+         (503); \"Redis node\" and \"Redis cluster\" keep the sessions in Redis (on CPU 1, its CPU not \
+         counted). The machine is shared with other work: only ratios within this run mean anything. CPU is \
+         the server's user+system time per request (/proc), RSS its peak (`VmHWM`) after the phase.\n\n\
+         {}\n{}\n## Ratios to the {first}-session figures of this run\n\n{}{}\n{}",
+        table(
+            PHASE_HEADER,
+            &phases.iter().map(Phase::row).collect::<Vec<_>>()
+        ),
+        chart(
+            "p99 latency of existing sessions against sessions in the store",
+            "µs",
+            &bars
+        ),
         table(ratios, &ratio_rows(phases)),
         memory.unwrap_or_default(),
+        checks_table(&checks(phases)).0,
         duration = options.duration,
     )
 }
@@ -334,47 +405,80 @@ fn report(phases: &[Phase], options: &Options) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::Outcome;
 
     fn phase(name: &str, sessions: usize, cpu: f64, [p99, p999]: [f64; 2], rate: f64) -> Phase {
-        let report = format!(
-            "1 requests in 1s\nRequests/sec: {rate}\n 50% 5us\n 99% {p99}us\nscale.lua: p999_us={p999}"
-        );
-        let wrk = harness::parse_wrk(&report).unwrap();
+        // 1,000 latencies: 988 of 10 µs, then 10 of p99 and two of p99.9.
+        let mut latencies = vec![10.0; 988];
+        latencies.extend([p99; 10].iter().chain(&[p999; 2]));
+        let (name, outcome) = (name.to_owned(), Outcome::of(&latencies, rate));
+        let rss = sessions as f64 / 1e4;
         Phase {
-            name: name.to_owned(),
+            name,
             sessions,
-            wrk,
+            outcome,
             cpu,
-            rss: 10.0,
+            rss,
         }
     }
 
     #[test]
     fn every_phase_is_judged_against_the_first_level_of_its_kind() {
+        let (node, cluster) = (
+            format!("{FLAT}, Redis node"),
+            format!("{FLAT}, Redis cluster"),
+        );
         let phases = [
-            phase("existing", 1000, 10.0, [1000.0, 2000.0], 40_000.0),
-            phase("new", 1000, 20.0, [1000.0, 2000.0], 30_000.0),
-            phase("existing", 1_000_000, 12.0, [1500.0, 4000.0], 35_000.0),
-            phase("new", 1_000_000, 24.1, [1510.0, 4001.0], 30_000.0),
+            phase("existing", 1000, 10.0, [1000.0, 2000.0], 33_000.0),
+            phase(FLAT, 1000, 8.0, [1000.0, 2000.0], 40_000.0),
+            phase("new", 1000, 20.0, [1000.0, 2000.0], 33_000.0),
+            phase("existing", 1_000_000, 12.0, [1500.0, 4000.0], 33_000.0),
+            phase(FLAT, 1_000_000, 9.0, [1000.0, 2000.0], 40_000.0),
+            phase("new", 1_000_000, 24.1, [1510.0, 4001.0], 33_000.0),
+            phase(
+                "existing, after expiry",
+                1_000_000,
+                12.1,
+                [1000.0, 2000.0],
+                33_000.0,
+            ),
             phase(
                 "existing, store full",
                 1_000_000,
                 10.0,
                 [1000.0, 2000.0],
+                33_000.0,
+            ),
+            phase(
+                "existing flat out, store full",
+                1_000_000,
+                10.0,
+                [1000.0, 2000.0],
                 31_999.0,
             ),
+            phase(&node, 1000, 12.8, [1.0, 1.0], 1.0),
+            phase(&cluster, 1000, 14.2, [1.0, 1.0], 1.0),
+            phase(&node, 1_000_000, 14.5, [1.0, 1.0], 1.0),
         ];
         let report = report(
             &phases,
             &Options {
                 levels: vec![1000, 1_000_000],
                 duration: 10,
+                smoke: false,
             },
         );
         for line in [
-            "| existing | 1000000 | 1.20 | 1.50 | 2.00 | 0.88 | met |",
+            "| existing | 1000000 | 1.20 | 1.50 | 2.00 | 1.00 | met |",
             "| new | 1000000 | 1.21 | 1.51 | 2.00 | 1.00 | **NOT met**: CPU, p99, p99.9 |",
-            "| existing sessions' requests/s, store full / first level | 0.80× | ≥ 0.80× | **FAIL** |",
+            "| existing, after expiry | 1000000 | 1.21 | 1.00 | 1.00 | 1.00 | **NOT met**: CPU |",
+            "| existing flat out, store full | 1000000 | | | | 0.80 | capacity, below |",
+            "| existing sessions' requests/s flat out, store full / first level | 0.80× | ≥ 0.80× | **FAIL** |",
+            "| 1000 sessions: Redis node, CPU / in-process | 1.60× | ≤ 1.60× | pass |",
+            "| 1000 sessions: Redis cluster, CPU / node | 1.11× | ≤ 1.10× | **FAIL** |",
+            "| 1000000 sessions: Redis node, CPU / in-process | 1.61× | ≤ 1.60× | **FAIL** |",
+            "Memory: 105 bytes of RSS per session",
+            "x-axis [\"1000\", \"1000000\", \"1000000, store full\"]\n    y-axis \"µs\"\n    bar [1000.0, 1500.0, 1000.0]",
         ] {
             assert!(report.contains(line), "{line} in {report}");
         }

@@ -15,6 +15,7 @@ mod bench;
 mod bench_scale;
 mod files;
 mod harness;
+mod load;
 mod openapi;
 
 use std::process::ExitCode;
@@ -35,53 +36,21 @@ enum Task {
     /// Compare the generated spec with openapi/documented.json; fail on any difference or on an
     /// extension openapi/extensions.json does not allow.
     Diff,
-    /// Benchmark POST /ccstore/v1/refresh against an actix-web floor, then the Redis round and
-    /// the core micro-benchmarks; write docs/benchmarks.md, .svg and -redis.md. Needs wrk and
+    /// Benchmark POST /ccstore/v1/refresh against an actix-web floor, then the core
+    /// micro-benchmarks; write docs/benchmarks.md.
+    Bench(bench::Options),
+    /// Benchmark the session stores at each --sessions level, across an expiry, at capacity and
+    /// in Redis, judged against the first level; write docs/benchmarks-scale.md. Needs
     /// redis-server.
-    Bench {
-        /// Rounds of fixed floor, floor and refresh [default: 5, 1 with --smoke].
-        #[arg(long)]
-        rounds: Option<u32>,
-        /// Measured seconds per server and round [default: 10, 2 with --smoke].
-        #[arg(long)]
-        duration: Option<u32>,
-        /// CI: short runs, nothing written; fails only when the benchmark does not work.
-        #[arg(long)]
-        smoke: bool,
-    },
-    /// Benchmark the in-process session store at each --sessions level, across an expiry and at
-    /// capacity, judged against the first level; write docs/benchmarks-scale.md. Needs wrk.
-    BenchScale {
-        /// Sessions at each level, comma-separated, the baseline first.
-        #[arg(long, value_delimiter = ',', default_values_t = [1_000, 100_000, 1_000_000])]
-        sessions: Vec<usize>,
-        /// Measured seconds of each existing-sessions phase.
-        #[arg(long, default_value_t = 10)]
-        duration: u32,
-    },
+    BenchScale(bench_scale::Options),
 }
 
 fn main() -> ExitCode {
     let passed = match Task::parse() {
         Task::Openapi { check } => openapi::regenerate(check),
         Task::Diff => openapi::diff_against_documented(),
-        Task::Bench {
-            rounds,
-            duration,
-            smoke,
-        } => {
-            let rounds = rounds.unwrap_or(if smoke { 1 } else { bench::DEFAULT_ROUNDS });
-            let duration = duration.unwrap_or(if smoke { 2 } else { 10 }).max(1);
-            bench::run(&bench::Options {
-                rounds,
-                duration,
-                smoke,
-            })
-        }
-        Task::BenchScale { sessions, duration } => bench_scale::run(&bench_scale::Options {
-            levels: sessions,
-            duration,
-        }),
+        Task::Bench(options) => bench::run(&options),
+        Task::BenchScale(options) => bench_scale::run(&options),
     };
     if passed {
         ExitCode::SUCCESS
