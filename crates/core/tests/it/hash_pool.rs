@@ -8,7 +8,7 @@ use std::task::{Context, Poll, Waker};
 
 use ccstore_core::{HashPool, LoginError, PoolError, TokenEncoding};
 
-use crate::login::{fixture_with, password};
+use crate::login::fixture_with;
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
@@ -93,22 +93,14 @@ fn a_login_finding_the_pool_full_is_answered_busy_without_counting_a_failure() {
     let mut held = pin!(pool.submit(job).unwrap());
     pending(held.as_mut());
     started.recv().unwrap();
-    let busy = fixture.login(
-        "store",
-        password("ann@example.com", "shopper password"),
-        None,
-    );
+    let busy = fixture.shopper("ann@example.com", "shopper password");
     assert_eq!(busy, Err(LoginError::Busy));
     assert_eq!(busy.unwrap_err().status(), 503);
     release.send(()).unwrap();
     assert_eq!(runtime.block_on(held), Ok(7));
     assert!(
         fixture
-            .login(
-                "store",
-                password("ann@example.com", "shopper password"),
-                None
-            )
+            .shopper("ann@example.com", "shopper password")
             .is_ok()
     );
 }

@@ -182,6 +182,11 @@ fn bearer(key: &SecretString) -> String {
 }
 
 impl Fixture {
+    /// A storefront password login, with no `Authorization`.
+    pub(crate) fn shopper(&self, username: &str, secret: &str) -> Result<LoggedIn, LoginError> {
+        self.login("store", password(username, secret), None)
+    }
+
     pub(crate) fn login(
         &self,
         family: &str,
@@ -206,7 +211,7 @@ impl Fixture {
 fn a_shopper_logs_in_to_the_store_and_its_ui_twin_family_alike() {
     let fixture = fixture();
     let logged_in = fixture
-        .login("store", password("ann@example.com", SHOPPER_PASSWORD), None)
+        .shopper("ann@example.com", SHOPPER_PASSWORD)
         .unwrap();
     assert_eq!(logged_in.token.expires_in, 930);
     let claims = fixture.claims("store", &logged_in.token.token);
@@ -231,7 +236,7 @@ fn every_login_starts_its_own_session() {
     let sids: Vec<Value> = (0..2)
         .map(|_| {
             let logged_in = fixture
-                .login("store", password("ann@example.com", SHOPPER_PASSWORD), None)
+                .shopper("ann@example.com", SHOPPER_PASSWORD)
                 .unwrap();
             fixture.claims("store", &logged_in.token.token)["sid"].clone()
         })
@@ -377,7 +382,7 @@ fn a_token_of_one_family_is_refused_by_every_other() {
     let logins = [
         (
             "store",
-            fixture.login("store", password("ann@example.com", SHOPPER_PASSWORD), None),
+            fixture.shopper("ann@example.com", SHOPPER_PASSWORD),
         ),
         (
             "agent",
@@ -421,7 +426,7 @@ fn users_and_keys_log_in_only_to_their_own_family() {
     assert_eq!(fixture.pool.completed(), 1);
     // An admin user at the store.
     assert_eq!(
-        fixture.login("store", password("plain", ADMIN_PASSWORD), None),
+        fixture.shopper("plain", ADMIN_PASSWORD),
         Err(LoginError::InvalidGrant)
     );
     // A key of the extension family at admin, and of admin at the extension family.
@@ -517,23 +522,15 @@ fn malformed_requests_are_invalid_request_or_unsupported_grant_type() {
 #[test]
 fn an_unknown_user_costs_one_password_hash_like_a_known_one() {
     let fixture = fixture();
-    assert!(
-        fixture
-            .login("store", password("ann@example.com", SHOPPER_PASSWORD), None)
-            .is_ok()
-    );
+    assert!(fixture.shopper("ann@example.com", SHOPPER_PASSWORD).is_ok());
     assert_eq!(fixture.pool.completed(), 1);
     assert_eq!(
-        fixture.login("store", password("ann@example.com", "wrong password"), None),
+        fixture.shopper("ann@example.com", "wrong password"),
         Err(LoginError::InvalidGrant)
     );
     assert_eq!(fixture.pool.completed(), 2);
     assert_eq!(
-        fixture.login(
-            "store",
-            password("nobody@example.com", SHOPPER_PASSWORD),
-            None
-        ),
+        fixture.shopper("nobody@example.com", SHOPPER_PASSWORD),
         Err(LoginError::InvalidGrant)
     );
     assert_eq!(
@@ -565,7 +562,7 @@ fn replaced_users_and_keys_apply_to_the_next_login() {
     let families = Families::default();
     fixture.service.replace_users(Users::none().unwrap());
     assert_eq!(
-        fixture.login("store", password("ann@example.com", SHOPPER_PASSWORD), None),
+        fixture.shopper("ann@example.com", SHOPPER_PASSWORD),
         Err(LoginError::InvalidGrant)
     );
     fixture
@@ -587,7 +584,7 @@ fn a_login_at_the_end_of_the_session_cap_still_lives_its_lifetime() {
     let fixture = fixture();
     fixture.clock.advance(SESSION_MAX * 3);
     let logged_in = fixture
-        .login("store", password("ann@example.com", SHOPPER_PASSWORD), None)
+        .shopper("ann@example.com", SHOPPER_PASSWORD)
         .unwrap();
     assert_eq!(logged_in.token.expires_in, 930);
 }

@@ -11,17 +11,13 @@ fn consecutive_failures_lock_an_account_even_against_the_right_password() {
     let fixture = fixture();
     for _ in 0..RULE.max_failures {
         assert_eq!(
-            fixture.login("store", password("ann@example.com", "wrong one"), None),
+            fixture.shopper("ann@example.com", "wrong one"),
             Err(LoginError::InvalidGrant)
         );
     }
     let hashed = fixture.pool.completed();
     assert_eq!(
-        fixture.login(
-            "store",
-            password("ann@example.com", "shopper password"),
-            None
-        ),
+        fixture.shopper("ann@example.com", "shopper password"),
         Err(LoginError::Locked {
             retry_after: RULE.lockout
         })
@@ -33,22 +29,14 @@ fn consecutive_failures_lock_an_account_even_against_the_right_password() {
     );
     fixture.clock.advance(RULE.lockout - 1);
     assert_eq!(
-        fixture.login(
-            "store",
-            password("ANN@example.com", "shopper password"),
-            None
-        ),
+        fixture.shopper("ANN@example.com", "shopper password"),
         Err(LoginError::Locked { retry_after: 1 }),
         "the lock holds for the name in any case"
     );
     fixture.clock.advance(1);
     assert!(
         fixture
-            .login(
-                "store",
-                password("ann@example.com", "shopper password"),
-                None
-            )
+            .shopper("ann@example.com", "shopper password")
             .is_ok()
     );
 }
@@ -58,7 +46,7 @@ fn an_unknown_account_is_answered_exactly_as_a_known_one() {
     let fixture = fixture();
     let answers = |username: &str| {
         (0..=RULE.max_failures)
-            .map(|_| fixture.login("store", password(username, "wrong one"), None))
+            .map(|_| fixture.shopper(username, "wrong one"))
             .collect::<Vec<_>>()
     };
     let known = answers("ann@example.com");
@@ -76,20 +64,16 @@ fn an_unknown_account_is_answered_exactly_as_a_known_one() {
 fn a_success_resets_the_count() {
     let fixture = fixture();
     for _ in 0..RULE.max_failures - 1 {
-        let _ = fixture.login("store", password("ann@example.com", "wrong one"), None);
+        let _ = fixture.shopper("ann@example.com", "wrong one");
     }
     assert!(
         fixture
-            .login(
-                "store",
-                password("ann@example.com", "shopper password"),
-                None
-            )
+            .shopper("ann@example.com", "shopper password")
             .is_ok()
     );
     for _ in 0..RULE.max_failures - 1 {
         assert_eq!(
-            fixture.login("store", password("ann@example.com", "wrong one"), None),
+            fixture.shopper("ann@example.com", "wrong one"),
             Err(LoginError::InvalidGrant)
         );
     }
@@ -103,11 +87,7 @@ fn accounts_are_throttled_per_family() {
     }
     assert!(
         fixture
-            .login(
-                "store",
-                password("ann@example.com", "shopper password"),
-                None
-            )
+            .shopper("ann@example.com", "shopper password")
             .is_ok()
     );
 }

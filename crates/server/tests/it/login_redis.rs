@@ -170,6 +170,23 @@ async fn failures_on_one_instance_lock_the_account_on_the_other_known_or_not_ali
     assert_eq!(status, StatusCode::OK, "{body}");
 }
 
+/// The statuses of the shopper's logins through `app` with each of `passwords` in turn.
+async fn logins<S, B>(app: &S, passwords: &[&str]) -> Vec<StatusCode>
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    let mut statuses = Vec::new();
+    for password in passwords {
+        statuses.push(send(app, shopper_login(SHOPPER, password)).await.0);
+    }
+    statuses
+}
+
 #[actix_rt::test]
 async fn a_success_on_one_instance_resets_the_count_on_the_other() {
     let redis = RedisServer::start();
@@ -178,51 +195,17 @@ async fn a_success_on_one_instance_resets_the_count_on_the_other() {
         instance(redis.url(), &clock).await,
         instance(redis.url(), &clock).await,
     );
-    for _ in 0..2 {
-        assert_eq!(
-            send(&first, shopper_login(SHOPPER, "wrong password"))
-                .await
-                .0,
-            StatusCode::BAD_REQUEST
-        );
-    }
-    assert_eq!(
-        send(&second, shopper_login(SHOPPER, PASSWORD)).await.0,
-        StatusCode::OK
-    );
+    let (wrong, ok, bad) = ("wrong password", StatusCode::OK, StatusCode::BAD_REQUEST);
+    assert_eq!(logins(&first, &[wrong, wrong]).await, [bad, bad]);
+    assert_eq!(logins(&second, &[PASSWORD]).await, [ok]);
     // Had the success not reset the count, the first of these would lock the account.
-    for _ in 0..2 {
-        assert_eq!(
-            send(&first, shopper_login(SHOPPER, "wrong password"))
-                .await
-                .0,
-            StatusCode::BAD_REQUEST
-        );
-    }
-    assert_eq!(
-        send(&second, shopper_login(SHOPPER, PASSWORD)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(logins(&first, &[wrong, wrong]).await, [bad, bad]);
+    assert_eq!(logins(&second, &[PASSWORD]).await, [ok]);
     // Failures further apart than the lockout are not consecutive.
-    assert_eq!(
-        send(&first, shopper_login(SHOPPER, "wrong password"))
-            .await
-            .0,
-        StatusCode::BAD_REQUEST
-    );
+    assert_eq!(logins(&first, &[wrong]).await, [bad]);
     clock.advance(61);
-    for _ in 0..2 {
-        assert_eq!(
-            send(&second, shopper_login(SHOPPER, "wrong password"))
-                .await
-                .0,
-            StatusCode::BAD_REQUEST
-        );
-    }
-    assert_eq!(
-        send(&first, shopper_login(SHOPPER, PASSWORD)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(logins(&second, &[wrong, wrong]).await, [bad, bad]);
+    assert_eq!(logins(&first, &[PASSWORD]).await, [ok]);
 }
 
 #[actix_rt::test]
