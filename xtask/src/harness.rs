@@ -30,7 +30,7 @@ pub(crate) const MILLION_SESSIONS_RATE: f64 = 1e6 / 30.0;
 /// Keep-alive connections of every measured run.
 pub(crate) const CONNECTIONS: usize = 64;
 /// Windows a paced run is cut into; the one with the median p99 is kept, so that a stall of the
-/// machine (seen here: the load generator's own loop paused up to 10 ms, dozens of times in 10 s)
+/// machine (seen here: the load generator's own loop paused up to 10 ms, dozens of times in 5 s)
 /// that hits one window does not decide the figure.
 const WINDOWS: u32 = 5;
 
