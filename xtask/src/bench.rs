@@ -387,7 +387,7 @@ mod tests {
         let doc = markdown("cargo xtask bench", &rounds, 2, "", 10);
         for part in [
             "Round 3 of 3, the median",
-            "| refresh | 144 | 36000 | 14.00 | 100 | 900 | 900 | 900 | 0 | 10.0 |\n| refresh | 144 | 1 | 14.00 | 50 | 200 |",
+            "| refresh | 144 | 36000 | 14.00 | 100 | 900 | 900 | 900 | 0 | 0 | 10.0 |\n| refresh | 144 | 1 | 14.00 | 50 | 200 |",
             "| CPU per request at 33,333/s, refresh/floor | 1.40× | ≤ 1.50× | pass |",
             "**5 of 5 met**",
             "| 2 | 1.20× | 0.80× | 1.60× |  |\n",

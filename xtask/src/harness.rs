@@ -265,7 +265,7 @@ pub(crate) struct Phase {
 }
 
 /// The columns of [`Phase::row`].
-pub(crate) const PHASE_HEADER: &str = "phase | sessions | requests/s | CPU µs/request | p50 µs | p99 µs | p99.9 µs | max µs | refused | peak RSS MiB";
+pub(crate) const PHASE_HEADER: &str = "phase | sessions | requests/s | CPU µs/request | p50 µs | p99 µs | p99.9 µs | max µs | refused | latency not counted | peak RSS MiB";
 
 impl Phase {
     /// Fails unless every answer was a 200 with a token.
@@ -287,9 +287,9 @@ impl Phase {
             rss,
         } = self;
         let [p50, p99, p999, max] = [0.5, 0.99, 0.999, 1.0].map(|q| self.p(q));
-        let (rate, refused) = (outcome.rate(), outcome.refused);
+        let (rate, refused, excused) = (outcome.rate(), outcome.refused, outcome.excused);
         format!(
-            "{name} | {sessions} | {rate:.0} | {cpu:.2} | {p50:.0} | {p99:.0} | {p999:.0} | {max:.0} | {refused} | {rss:.1}"
+            "{name} | {sessions} | {rate:.0} | {cpu:.2} | {p50:.0} | {p99:.0} | {p999:.0} | {max:.0} | {refused} | {excused} | {rss:.1}"
         )
     }
 }
