@@ -18,7 +18,9 @@ use serde_json::{Map, Value};
 
 use crate::families::login;
 use crate::redis_server::{RedisCluster, RedisServer, eventually};
-use crate::support::{GRACE, NOW, assert_error_model, header, policy, send, throttled_state};
+use crate::support::{
+    GRACE, NOW, TestApp, assert_error_model, header, policy, send, throttled_state,
+};
 
 const SHOPPER: &str = "shopper@example.com";
 const ADMIN: &str = "ops";
@@ -87,11 +89,7 @@ fn shopper_login(username: &str, password: &str) -> actix_http::Request {
 /// The status, `Retry-After` (if any) and body of `request`'s answer.
 async fn answer<S, B>(app: &S, request: actix_http::Request) -> (StatusCode, String, Value)
 where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
+    S: TestApp<B>,
     B: actix_web::body::MessageBody,
 {
     let response = test::call_service(app, request).await;
@@ -173,11 +171,7 @@ async fn failures_on_one_instance_lock_the_account_on_the_other_known_or_not_ali
 /// The statuses of the shopper's logins through `app` with each of `passwords` in turn.
 async fn logins<S, B>(app: &S, passwords: &[&str]) -> Vec<StatusCode>
 where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
+    S: TestApp<B>,
     B: actix_web::body::MessageBody,
 {
     let mut statuses = Vec::new();

@@ -2,13 +2,12 @@
 //! patterns and reasons, never raw paths or tokens.
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::test;
 use serde_json::json;
 
 use crate::support::{
-    GRACE, KEY, access_token, app, header, post_with, refresh_with, send, shopper_claims,
+    GRACE, KEY, TestApp, access_token, app, header, post_with, refresh_with, send, shopper_claims,
     shopper_token, sign_with,
 };
 
@@ -19,7 +18,7 @@ const LOGOUT: &str = "/ccstore/v1/logout";
 /// The Prometheus text `/metrics` serves.
 pub(crate) async fn scrape<S, B>(app: &S) -> String
 where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    S: TestApp<B>,
     B: MessageBody,
 {
     let response =

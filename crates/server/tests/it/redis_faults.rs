@@ -14,7 +14,7 @@ use serde_json::json;
 use crate::redis::instance;
 use crate::redis_server::{RedisServer, eventually, wait_until};
 use crate::support::{
-    GRACE, KEY, NOW, access_token, claims_of, post_with, send, shopper_claims, sign_with,
+    GRACE, KEY, NOW, TestApp, access_token, claims_of, post_with, send, shopper_claims, sign_with,
 };
 
 const REFRESH: &str = "/ccstore/v1/refresh";
@@ -36,11 +36,7 @@ fn keys(redis: &RedisServer) -> usize {
 /// until it has run every refresh it had been sent: the answers are lost, the work is done.
 async fn refresh_into_a_stall<S, B>(app: &S, redis: &RedisServer, clients: &[String])
 where
-    S: actix_web::dev::Service<
-            actix_http::Request,
-            Response = actix_web::dev::ServiceResponse<B>,
-            Error = actix_web::Error,
-        >,
+    S: TestApp<B>,
     B: actix_web::body::MessageBody,
 {
     // Connected, and the script loaded, before the stall.

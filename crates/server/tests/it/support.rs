@@ -203,12 +203,23 @@ pub(crate) fn refresh_request() -> test::TestRequest {
     test::TestRequest::post().uri("/ccstore/v1/refresh")
 }
 
-/// Sends `request`; returns the status and the JSON body.
-pub(crate) async fn send<S, B>(app: &S, request: actix_http::Request) -> (StatusCode, Value)
-where
-    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
-    B: MessageBody,
+/// What the tests' helpers take: the application as `test::init_service` makes it, whatever its
+/// body type `B`.
+pub(crate) trait TestApp<B>:
+    Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>
 {
+}
+
+impl<S, B> TestApp<B> for S where
+    S: Service<actix_http::Request, Response = ServiceResponse<B>, Error = actix_web::Error>
+{
+}
+
+/// Sends `request`; returns the status and the JSON body.
+pub(crate) async fn send<S: TestApp<B>, B: MessageBody>(
+    app: &S,
+    request: actix_http::Request,
+) -> (StatusCode, Value) {
     let response = test::call_service(app, request).await;
     let status = response.status();
     (status, test::read_body_json(response).await)
