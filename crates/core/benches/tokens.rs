@@ -2,8 +2,8 @@
 //! in-memory session store's refresh-once check, and issue),
 //! next to a floor of bare jsonwebtoken calls on the same claims (`floor_decode`,
 //! `floor_refresh` = decode + encode), so issue 4's core target (refresh within 1.3× of the floor)
-//! is read off `cargo bench -p ccstore-core`, which prints the ratios after criterion's report;
-//! `cargo xtask bench` runs it too and writes the result into `docs/benchmarks.md`.
+//! is read off `cargo bench -p ccstore-core`, which prints the ratios, judged, after criterion's
+//! report; `cargo xtask bench` runs it too and copies those lines into `docs/benchmarks.md`.
 
 // A benchmark fails loudly when its set-up is wrong.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
@@ -177,19 +177,6 @@ fn print_ratios() {
     }
 }
 
-/// For `cargo xtask bench`: each benchmark's mean time as `name nanoseconds` lines, in the file
-/// `CCSTORE_BENCH_MICRO_OUT` names, when it is set.
-fn write_means() {
-    let Some(path) = std::env::var_os("CCSTORE_BENCH_MICRO_OUT") else {
-        return;
-    };
-    let lines: String = ["verify", "refresh", "floor_decode", "floor_refresh"]
-        .into_iter()
-        .filter_map(|name| Some(format!("{name} {}\n", mean_ns(name)?)))
-        .collect();
-    std::fs::write(&path, lines).unwrap();
-}
-
 criterion_group! {
     name = benches;
     config = Criterion::default()
@@ -202,5 +189,4 @@ fn main() {
     benches();
     Criterion::default().configure_from_args().final_summary();
     print_ratios();
-    write_means();
 }
