@@ -144,6 +144,7 @@ fn adapt(value: &mut Value, oauth: &[String], in_map: bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::openapi::parse;
 
     /// One case a line: `IN => OUT`, whole documents.
     const CASES: &str = r##"
@@ -159,9 +160,6 @@ mod tests {
         let cases = CASES.replace("$NOTE", &AWS_NOTE.replace('\n', "\\n"));
         for line in cases.lines().filter(|l| !l.is_empty()) {
             let (input, expected) = line.split_once(" => ").unwrap();
-            let parse = |text: &str| {
-                serde_json::from_str::<Value>(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-            };
             assert_eq!(to_aws(&parse(input)), parse(expected), "{line}");
         }
     }

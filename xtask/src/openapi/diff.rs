@@ -116,7 +116,7 @@ fn glob_match(glob: &str, text: &str) -> bool {
 }
 
 /// A copy without `info` and `openapi`, whose parameters are maps keyed `in.name` in each
-/// operation (path-level ones copied in, operation-level ones winning), in [`one_form`].
+/// operation (path-level ones copied in, operation-level ones winning), made [`comparable`].
 fn one_form(doc: &Value) -> Value {
     let mut out = doc.clone();
     if let Value::Object(root) = &mut out {
@@ -348,6 +348,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::openapi::documented;
 
     /// One case a paragraph: `gen|doc POINTER JSON` sets a value in the generated spec or the
     /// documented one (both start as `openapi/documented.json`; `-` removes the key), `allow KEY
@@ -471,10 +472,6 @@ allow webhooks none yet => ! webhooks
 gen /servers [{"url": "/"}] => ~ servers (by "servers": relative)
 allow servers relative
 "##;
-
-    fn documented() -> Value {
-        serde_json::from_str(include_str!("../../../openapi/documented.json")).unwrap()
-    }
 
     /// Sets (or with `None` removes) the value at a JSON pointer whose parent exists.
     fn edit(doc: &mut Value, pointer: &str, value: Option<Value>) {

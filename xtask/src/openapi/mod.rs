@@ -22,7 +22,12 @@ const DOCUMENTED: &str = "openapi/documented.json";
 const EXTENSIONS: &str = "openapi/extensions.json";
 
 fn parse(json: &str) -> Value {
-    serde_json::from_str(json).expect("valid JSON")
+    serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"))
+}
+
+/// The documented contract, parsed.
+fn documented() -> Value {
+    parse(&read(DOCUMENTED))
 }
 
 /// Writes every document, or with `check` verifies that the committed ones are current; every
@@ -44,7 +49,7 @@ pub(crate) fn diff_against_documented() -> bool {
     let allow = diff::allow_list(&read(EXTENSIONS));
     let allow = allow.unwrap_or_else(|e| panic!("{EXTENSIONS}: {e}"));
     let generated = parse(&ccstore_server::rendered_openapi());
-    let report = diff::diff(&generated, &parse(&read(DOCUMENTED)), &allow);
+    let report = diff::diff(&generated, &documented(), &allow);
     println!("{report}");
     report.passes()
 }
