@@ -18,10 +18,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-/// Maps whose keys are names (of properties, paths, statuses, media types, components...), not
-/// keywords: their keys are kept, their values walked.
-const NAME_MAPS: &str = "properties parameters paths responses content headers schemas securitySchemes \
-    requestBodies links callbacks encoding variables mapping";
+use super::is_name_map;
 
 /// What the AWS variant says about itself, after the document's own description.
 const AWS_NOTE: &str = "\n\nThis is the variant for AWS API Gateway (REST API import): model \
@@ -133,11 +130,7 @@ fn adapt(value: &mut Value, oauth: &[String], in_map: bool) {
         }
     }
     for (key, child) in obj {
-        adapt(
-            child,
-            oauth,
-            !in_map && NAME_MAPS.split_whitespace().any(|m| m == key),
-        );
+        adapt(child, oauth, !in_map && is_name_map(key));
     }
 }
 

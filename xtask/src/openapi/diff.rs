@@ -15,8 +15,8 @@ use std::fmt;
 
 use serde_json::{Map, Value, json};
 
-/// Keys whose values are maps of names (a property called `type` is a name there, not a keyword).
-const MAPS: &str = "paths properties responses content headers schemas securitySchemes parameters";
+use super::is_name_map;
+
 /// Keys the generated spec may add without listing them.
 const ANNOTATIONS: &str = "description summary title format example examples operationId type";
 const SCHEMAS: &str = "#/components/schemas/";
@@ -174,7 +174,7 @@ fn comparable(value: &mut Value, is_map: bool) {
     }
     for (key, child) in obj.iter_mut() {
         if is_map || !matches!(key.as_str(), "example" | "examples") {
-            comparable(child, !is_map && listed(MAPS, key));
+            comparable(child, !is_map && is_name_map(key));
         }
     }
 }
@@ -247,7 +247,7 @@ impl Walk {
                 None if is_map || d.is_object() => self.differ(format!("{}: missing", join(key))),
                 None => self.differ(format!("{loc}: {key} missing, documented {d}")),
                 Some(g) if is_map || (g.is_object() && d.is_object()) => {
-                    self.node(g, d, &child, !is_map && listed(MAPS, key));
+                    self.node(g, d, &child, !is_map && is_name_map(key));
                 }
                 Some(g) if g != d => self.differ(format!("{loc}: {key} {g}, documented {d}")),
                 Some(_) => {}
@@ -268,7 +268,7 @@ impl Walk {
                 self.unused.push(key.clone());
             } else if !is_map && (annotation || unsigned || reusable) {
                 // An annotation, or an example (compared by meaning).
-            } else if let Some(names) = g.as_object().filter(|_| !is_map && listed(MAPS, key)) {
+            } else if let Some(names) = g.as_object().filter(|_| !is_map && is_name_map(key)) {
                 let names = names.keys().map(|name| join(&format!("{key}.{name}")));
                 self.extensions.extend(names);
             } else {

@@ -21,6 +21,15 @@ const SPECS: [&str; 3] = [
 const DOCUMENTED: &str = "openapi/documented.json";
 const EXTENSIONS: &str = "openapi/extensions.json";
 
+/// Keys whose values are maps of names (paths, statuses, media types, properties, components...):
+/// a property called `type` or `example` is a name there, not a keyword.
+const NAME_MAPS: &str = "paths responses content headers callbacks examples links encoding \
+    parameters requestBodies securitySchemes variables schemas properties mapping";
+
+fn is_name_map(key: &str) -> bool {
+    NAME_MAPS.split_whitespace().any(|map| map == key)
+}
+
 fn parse(json: &str) -> Value {
     serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"))
 }

@@ -12,15 +12,13 @@
 
 use serde_json::{Value, json};
 
+use super::is_name_map;
+
 /// The keywords of the OpenAPI 3.0 Schema Object (and `x-*` extensions): nothing else passes.
 const SCHEMA_KEYWORDS: &str = "title multipleOf maximum exclusiveMaximum minimum exclusiveMinimum \
     maxLength minLength pattern maxItems minItems uniqueItems maxProperties minProperties required \
     enum type allOf oneOf anyOf not items properties additionalProperties description format default \
     nullable discriminator readOnly writeOnly xml externalDocs example deprecated $ref";
-
-/// Keys whose values are maps of names (paths, statuses, media types, components...).
-const NAME_MAPS: &str = "paths responses content headers callbacks examples links encoding parameters \
-    requestBodies securitySchemes variables";
 
 /// Fields outside schemas that 3.1 added.
 const ONLY_31: &str = "/webhooks /jsonSchemaDialect /$schema /info/summary /components/pathItems";
@@ -76,7 +74,7 @@ fn walk(value: &mut Value, loc: &str, in_map: bool) {
                     "schema" => schema(child, &loc),
                     "schemas" => each(child, &loc, schema),
                     "example" | "value" => {}
-                    _ => walk(child, &loc, NAME_MAPS.split(' ').any(|m| m == key)),
+                    _ => walk(child, &loc, is_name_map(key)),
                 }
             }
         }
