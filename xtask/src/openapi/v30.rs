@@ -23,9 +23,9 @@ const SCHEMA_KEYWORDS: &str = "title multipleOf maximum exclusiveMaximum minimum
 /// Fields outside schemas that 3.1 added.
 const ONLY_31: &str = "/webhooks /jsonSchemaDialect /$schema /info/summary /components/pathItems";
 
-/// Stops the task: `what` at `loc` has no 3.0 form here.
+/// Stops the task: `what` at `loc` is not OpenAPI 3.0 and has no conversion here.
 fn refuse(loc: &str, what: &str) -> ! {
-    panic!("{loc}: {what} is OpenAPI 3.1 only; convert it in xtask/src/openapi/v30.rs")
+    panic!("{loc}: {what} is not OpenAPI 3.0; convert it in xtask/src/openapi/v30.rs")
 }
 
 /// Converts a 3.1 document to 3.0.3. The input is not modified.
@@ -159,7 +159,7 @@ doc {"openapi": "3.1.0", "info": {"title": "t", "version": "1", "license": {"nam
 doc {"openapi": "3.1.0", "paths": {}, "info": {"license": {"name": "MIT", "identifier": "MIT", "url": "https://example.invalid/l"}}} => {"openapi": "3.0.3", "paths": {}, "info": {"license": {"name": "MIT", "url": "https://example.invalid/l"}}}
 doc {"openapi": "3.1.0", "paths": {"/x/{id}": {"parameters": [{"name": "id", "in": "path", "required": true, "schema": $N}], "post": {"parameters": [{"name": "q", "in": "query", "schema": $N}], "requestBody": {"content": {"application/json": {"schema": $N}}}, "responses": {"200": {"description": "ok", "headers": {"X-H": {"schema": $N}}, "content": {"application/json": {"schema": $N}}}}, "callbacks": {"cb": {"{$request.body#/url}": {"post": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": $N}}}}}}}}}}}, "components": {"responses": {"R": {"description": "r", "content": {"application/json": {"schema": $N}}}}, "parameters": {"P": {"name": "p", "in": "query", "schema": $N}}, "headers": {"H": {"schema": $N}}, "requestBodies": {"B": {"content": {"application/json": {"schema": $N}}}}}} => {"openapi": "3.0.3", "paths": {"/x/{id}": {"parameters": [{"name": "id", "in": "path", "required": true, "schema": $C}], "post": {"parameters": [{"name": "q", "in": "query", "schema": $C}], "requestBody": {"content": {"application/json": {"schema": $C}}}, "responses": {"200": {"description": "ok", "headers": {"X-H": {"schema": $C}}, "content": {"application/json": {"schema": $C}}}}, "callbacks": {"cb": {"{$request.body#/url}": {"post": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": $C}}}}}}}}}}}, "components": {"responses": {"R": {"description": "r", "content": {"application/json": {"schema": $C}}}}, "parameters": {"P": {"name": "p", "in": "query", "schema": $C}}, "headers": {"H": {"schema": $C}}, "requestBodies": {"B": {"content": {"application/json": {"schema": $C}}}}}}
 doc {"openapi": "3.1.0", "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "string"}, "example": {"type": ["a", "null"], "$ref": 1, "const": 2}, "examples": {"one": {"summary": "s", "value": {"examples": [], "$ref": "x", "prefixItems": []}}}}}}}}}}} => {"openapi": "3.0.3", "paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"type": "string"}, "example": {"type": ["a", "null"], "$ref": 1, "const": 2}, "examples": {"one": {"summary": "s", "value": {"examples": [], "$ref": "x", "prefixItems": []}}}}}}}}}}}
-schema {"type": "string", "const": "bearer"} => ! S.const: the keyword `const` is OpenAPI 3.1 only
+schema {"type": "string", "const": "bearer"} => ! S.const: the keyword `const` is not OpenAPI 3.0; convert it in xtask/src/openapi/v30.rs
 schema {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/T"}]} => ! S.oneOf.0.type: the type `null`
 schema {"type": ["string", "integer"]} => ! S.type: a list of types but [T, "null"]
 schema {"type": ["string", "integer", "null"]} => ! S.type: a list of types but [T, "null"]
