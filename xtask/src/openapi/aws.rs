@@ -18,10 +18,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-/// Maps whose keys are names (of properties, paths, statuses, media types, components...), not
-/// keywords: their keys are kept, their values walked.
-const NAME_MAPS: &str = "properties parameters paths responses content headers schemas securitySchemes \
-    requestBodies links callbacks encoding variables mapping";
+use super::is_name_map;
 
 /// What the AWS variant says about itself, after the document's own description.
 const AWS_NOTE: &str = "\n\nThis is the variant for AWS API Gateway (REST API import): model \
@@ -29,14 +26,10 @@ const AWS_NOTE: &str = "\n\nThis is the variant for AWS API Gateway (REST API im
      `Authorization`, examples and `default` responses are left out. The wire format is the \
      same as in `/openapi.json`.";
 
-const SCHEMES: &str = "#/components/securitySchemes/";
-
 /// The AWS API Gateway variant of a 3.0.3 document. Two components that would get the same
 /// name stop the task: the variant would silently merge them.
 pub(crate) fn to_aws(doc: &Value) -> Value {
     let mut doc = doc.clone();
-    // Old `$ref` → new, for every component (security schemes too: their requirements use it).
-    let mut renamed = BTreeMap::new();
     let kinds = doc.get_mut("components").and_then(Value::as_object_mut);
     for (kind, components) in kinds.into_iter().flatten() {
         let Value::Object(components) = components else {
@@ -52,24 +45,21 @@ pub(crate) fn to_aws(doc: &Value) -> Value {
             if let Some(other) = taken.insert(new.clone(), name.clone()) {
                 panic!("components.{kind}: {other} and {name} would both be named {new}");
             }
-            let pointer = |name: &str| format!("#/components/{kind}/{name}");
-            renamed.insert(pointer(&name), pointer(&new));
             components.insert(new, component);
         }
     }
-    // The OAuth 2.0 schemes (by their new names) are left out, the bearer one becomes an apiKey.
+    // The OAuth 2.0 schemes are left out, the bearer one becomes an apiKey.
     let mut oauth = Vec::new();
     if let Some(Value::Object(schemes)) = doc.pointer_mut("/components/securitySchemes") {
-        schemes.retain(|name, scheme| {
+        for (name, scheme) in schemes.iter_mut() {
             bearer_as_api_key(scheme);
-            let keep = scheme["type"] != "oauth2";
-            if !keep {
+            if scheme["type"] == "oauth2" {
                 oauth.push(name.clone());
             }
-            keep
-        });
+        }
+        schemes.retain(|name, _| !oauth.contains(name));
     }
-    adapt(&mut doc, &renamed, &oauth);
+    adapt(&mut doc, &oauth, false);
     if let Some(Value::String(description)) = doc.pointer_mut("/info/description") {
         description.push_str(AWS_NOTE);
     }
@@ -102,59 +92,52 @@ fn bearer_as_api_key(scheme: &mut Value) {
     }
 }
 
-/// Rewrites every `$ref` to a renamed component and the scheme names of security requirements
-/// (leaving out a requirement that names only OAuth schemes), and leaves out what AWS does not
-/// take: `example`/`examples`, the `int32`/`int64` formats and `default` responses. Keys of
-/// name maps (a property called `example`) are names, not keywords.
-fn adapt(value: &mut Value, renamed: &BTreeMap<String, String>, oauth: &[String]) {
-    if let Value::Array(items) = value {
-        for item in items {
-            adapt(item, renamed, oauth);
-        }
-    }
-    let Value::Object(obj) = value else {
-        return;
+/// Renames the component in every `$ref` and the schemes of security requirements as the
+/// components were (leaving out a requirement that names only OAuth schemes), and leaves out
+/// what AWS does not take: `example`/`examples`, the `int32`/`int64` formats and `default`
+/// responses. Keys of name maps (`in_map`: a property called `example`) are names, not keywords.
+fn adapt(value: &mut Value, oauth: &[String], in_map: bool) {
+    let obj = match value {
+        Value::Array(items) => return items.iter_mut().for_each(|v| adapt(v, oauth, false)),
+        Value::Object(obj) => obj,
+        _ => return,
     };
-    obj.remove("example");
-    obj.remove("examples");
-    if let Some("int32" | "int64") = obj.get("format").and_then(Value::as_str) {
-        obj.remove("format");
-    }
-    if let Some(Value::String(reference)) = obj.get_mut("$ref")
-        && let Some(new) = renamed.get(reference.as_str())
-    {
-        new.clone_into(reference);
-    }
-    if let Some(Value::Array(requirements)) = obj.get_mut("security") {
-        let scheme = |name: String| match renamed.get(&format!("{SCHEMES}{name}")) {
-            Some(new) => new[SCHEMES.len()..].to_owned(),
-            None => name,
-        };
-        for requirement in requirements.iter_mut().filter_map(Value::as_object_mut) {
-            let names = std::mem::take(requirement).into_iter();
-            *requirement = names.map(|(name, scopes)| (scheme(name), scopes)).collect();
+    if !in_map {
+        obj.remove("example");
+        obj.remove("examples");
+        if let Some("int32" | "int64") = obj.get("format").and_then(Value::as_str) {
+            obj.remove("format");
         }
-        requirements.retain(|r| {
-            r.as_object()
-                .is_none_or(|r| r.is_empty() || r.keys().any(|name| !oauth.contains(name)))
-        });
-    }
-    if let Some(Value::Object(responses)) = obj.get_mut("responses") {
-        responses.remove("default");
+        if let Some(Value::String(reference)) = obj.get_mut("$ref") {
+            let mut parts: Vec<String> = reference.split('/').map(str::to_owned).collect();
+            if parts.len() > 3 && parts[..2] == ["#", "components"] {
+                parts[3] = model_name(&parts[3]);
+                *reference = parts.join("/");
+            }
+        }
+        if let Some(Value::Array(requirements)) = obj.get_mut("security") {
+            for requirement in requirements.iter_mut().filter_map(Value::as_object_mut) {
+                let schemes = std::mem::take(requirement).into_iter();
+                *requirement = schemes.map(|(name, s)| (model_name(&name), s)).collect();
+            }
+            requirements.retain(|r| {
+                r.as_object()
+                    .is_none_or(|r| r.is_empty() || r.keys().any(|name| !oauth.contains(name)))
+            });
+        }
+        if let Some(Value::Object(responses)) = obj.get_mut("responses") {
+            responses.remove("default");
+        }
     }
     for (key, child) in obj {
-        match child {
-            Value::Object(names) if NAME_MAPS.split_whitespace().any(|m| m == key) => {
-                names.values_mut().for_each(|v| adapt(v, renamed, oauth));
-            }
-            _ => adapt(child, renamed, oauth),
-        }
+        adapt(child, oauth, !in_map && is_name_map(key));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::openapi::parse;
 
     /// One case a line: `IN => OUT`, whole documents.
     const CASES: &str = r##"
@@ -170,9 +153,6 @@ mod tests {
         let cases = CASES.replace("$NOTE", &AWS_NOTE.replace('\n', "\\n"));
         for line in cases.lines().filter(|l| !l.is_empty()) {
             let (input, expected) = line.split_once(" => ").unwrap();
-            let parse = |text: &str| {
-                serde_json::from_str::<Value>(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-            };
             assert_eq!(to_aws(&parse(input)), parse(expected), "{line}");
         }
     }
