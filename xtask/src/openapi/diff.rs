@@ -25,35 +25,39 @@ fn listed(list: &str, key: &str) -> bool {
     list.split(' ').any(|k| k == key)
 }
 
-/// The kinds of finding, in the order of [`Report`]'s lists: documented facts the generated
-/// spec breaks, extensions no allow-list entry covers, allowed ones (each with the entry that
-/// allows it), and allow-list entries that matched nothing (reported, not failed).
-const KINDS: [&str; 4] = [
-    "difference",
-    "unlisted extension (allow it in openapi/extensions.json, with a reason)",
-    "allowed extension",
-    "stale allow-list entry (matches nothing)",
-];
-
-/// What [`diff`] found: one list per kind of [`KINDS`].
+/// What [`diff`] found: documented facts the generated spec breaks, extensions no allow-list
+/// entry covers, allowed ones (each with the entry that allows it), and allow-list entries that
+/// matched nothing (reported, not failed).
 #[derive(Debug, Default)]
-pub(crate) struct Report([Vec<String>; 4]);
+pub(crate) struct Report {
+    differences: Vec<String>,
+    unlisted: Vec<String>,
+    allowed: Vec<String>,
+    stale: Vec<String>,
+}
 
 impl Report {
     /// True when the spec may ship: no difference and no unlisted extension.
     pub(crate) fn passes(&self) -> bool {
-        self.0[0].is_empty() && self.0[1].is_empty()
+        self.differences.is_empty() && self.unlisted.is_empty()
     }
 }
 
 impl fmt::Display for Report {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for kind in [2, 0, 1, 3] {
-            for line in &self.0[kind] {
-                writeln!(f, "{}: {line}", KINDS[kind])?;
+        let unlisted = "unlisted extension (allow it in openapi/extensions.json, with a reason)";
+        let sections = [
+            ("allowed extension", &self.allowed),
+            ("difference", &self.differences),
+            (unlisted, &self.unlisted),
+            ("stale allow-list entry (matches nothing)", &self.stale),
+        ];
+        for (what, lines) in sections {
+            for line in lines {
+                writeln!(f, "{what}: {line}")?;
             }
         }
-        let [differences, unlisted, allowed, stale] = self.0.each_ref().map(Vec::len);
+        let [allowed, differences, unlisted, stale] = sections.map(|(_, lines)| lines.len());
         write!(
             f,
             "{differences} difference(s), {unlisted} unlisted extension(s), {allowed} allowed, {stale} stale"
@@ -87,20 +91,25 @@ pub(crate) fn diff(generated: &Value, documented: &Value, allow: &[(String, Stri
     for name in walk.unused.iter().filter(|name| !walk.used.contains(*name)) {
         walk.extensions.insert(format!("components.schemas.{name}"));
     }
-    let mut report = Report([walk.differences, vec![], vec![], vec![]]);
+    let mut report = Report {
+        differences: walk.differences,
+        ..Report::default()
+    };
     let mut hit = BTreeSet::new();
     for key in walk.extensions {
         match allow.iter().position(|(glob, _)| glob_match(glob, &key)) {
             Some(i) => {
                 hit.insert(i);
                 let (glob, reason) = &allow[i];
-                report.0[2].push(format!("{key} (by {glob:?}: {reason})"));
+                report
+                    .allowed
+                    .push(format!("{key} (by {glob:?}: {reason})"));
             }
-            None => report.0[1].push(key),
+            None => report.unlisted.push(key),
         }
     }
     let stale = allow.iter().enumerate().filter(|(i, _)| !hit.contains(i));
-    report.0[3] = stale.map(|(_, (glob, _))| glob.clone()).collect();
+    report.stale = stale.map(|(_, (glob, _))| glob.clone()).collect();
     report
 }
 
@@ -513,14 +522,20 @@ allow servers relative
                 }
             }
             let allow = allow_list(&json!({ "extensions": allow }).to_string()).unwrap();
-            let mut report = diff(&g, &d, &allow);
+            let report = diff(&g, &d, &allow);
             assert_eq!(report.passes(), expected[..2].iter().all(Vec::is_empty));
-            report
-                .0
+            let Report {
+                differences,
+                unlisted,
+                allowed,
+                stale,
+            } = report;
+            let mut found = [differences, unlisted, allowed, stale];
+            found
                 .iter_mut()
                 .chain(&mut expected)
                 .for_each(|kind| kind.sort());
-            assert_eq!(report.0, expected, "{case}");
+            assert_eq!(found, expected, "{case}");
         }
     }
 
