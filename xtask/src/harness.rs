@@ -112,7 +112,8 @@ impl Server {
         let address = SocketAddr::from(([127, 0, 0, 1], free_port()?));
         let mut command = Command::new("taskset");
         command.args(["-c", "0"]).arg(binary).env_remove("RUST_LOG");
-        let inherited = std::env::vars().filter(|(name, _)| name.starts_with("CCSTORE_"));
+        let inherited =
+            std::env::vars_os().filter(|(n, _)| n.to_string_lossy().starts_with("CCSTORE_"));
         for (name, _) in inherited {
             command.env_remove(name);
         }
