@@ -210,7 +210,7 @@ fn machine() -> String {
 /// `cargo bench -p ccstore-core --bench tokens` (briefly with `smoke`): the ratios it prints,
 /// each judged by the benchmark itself.
 fn micro(smoke: bool) -> Result<String, String> {
-    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut command = harness::cargo();
     command.args(["bench", "-p", "ccstore-core", "--bench", "tokens"]);
     if smoke {
         command.args(["--", "--warm-up-time", "0.1", "--measurement-time", "0.3"]);
@@ -220,18 +220,25 @@ fn micro(smoke: bool) -> Result<String, String> {
     ratios_printed(&String::from_utf8_lossy(&output))
 }
 
-/// The lines after `ratios` in the micro-benchmarks' output, one per ratio.
+/// The lines after `ratios` in the micro-benchmarks' output, one per ratio; both ratios must be
+/// there, and the refresh one judged.
 fn ratios_printed(output: &str) -> Result<String, String> {
-    let (_, ratios) = output
-        .split_once("\nratios")
-        .ok_or("the micro-benchmarks printed no ratios")?;
+    let missing = || "the micro-benchmarks printed no judged ratios".to_owned();
+    let (_, ratios) = output.split_once("\nratios").ok_or_else(missing)?;
     let lines: Vec<&str> = ratios
         .lines()
         .skip(1)
         .filter_map(|l| l.strip_prefix("  "))
         .collect();
-    if lines.is_empty() {
-        return Err("the micro-benchmarks printed no ratios".into());
+    let verify = lines
+        .iter()
+        .any(|l| l.starts_with("verify / floor_decode: "));
+    let judged = lines.iter().any(|l| {
+        l.starts_with("refresh / floor_refresh: ")
+            && (l.ends_with(": pass)") || l.ends_with(": FAIL)"))
+    });
+    if !(verify && judged) {
+        return Err(missing());
     }
     Ok(lines
         .iter()
@@ -320,8 +327,20 @@ mod tests {
         let output = "floor_refresh time: [2.7 µs 2.8 µs 2.9 µs]\n\nratios (mean time per iteration):\n  verify / floor_decode: 0.81 µs / 2.16 µs = 0.38×\n  refresh / floor_refresh: 2.10 µs / 2.80 µs = 0.75× (target ≤ 1.3×: pass)\n";
         let lines = "- verify / floor_decode: 0.81 µs / 2.16 µs = 0.38×\n- refresh / floor_refresh: 2.10 µs / 2.80 µs = 0.75× (target ≤ 1.3×: pass)\n";
         assert_eq!(ratios_printed(output).as_deref(), Ok(lines));
-        let [none, empty] =
-            ["floor_refresh time: [2.8 µs]\n", "x\nratios (mean):\n"].map(ratios_printed);
-        assert!(none.is_err() && empty.is_err());
+        let (verify, _) = output.split_once("  refresh").unwrap();
+        for broken in [
+            "floor_refresh time: [2.8 µs]\n",
+            "x\nratios (mean):\n",
+            verify,
+            &output.replace("  verify", "  verify_x"),
+            &output.replace(" (target ≤ 1.3×: pass)", ""),
+        ] {
+            assert!(ratios_printed(broken).is_err(), "{broken}");
+        }
+        assert!(
+            ratios_printed(&output.replace(": pass)", ": FAIL)"))
+                .unwrap()
+                .contains("FAIL")
+        );
     }
 }

@@ -47,11 +47,15 @@ pub(crate) fn ctx<E: Display>(what: impl Display) -> impl FnOnce(E) -> String {
 pub(crate) fn prepare() -> Result<PathBuf, String> {
     let me = std::process::id().to_string();
     run(Command::new("taskset").args(["-cp", "1", &me]), "taskset")?;
-    let mut cargo = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     let build = "build --release -p ccstore-server --bin ccstore-server --example floor";
-    run(cargo.args(build.split(' ')), "the release build")?;
+    run(cargo().args(build.split(' ')), "the release build")?;
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or(repo_file("target"), PathBuf::from);
     Ok(target.join("release"))
+}
+
+/// The cargo that runs this task (`CARGO`), or the one on the path.
+pub(crate) fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
 }
 
 /// Runs `command` (its stderr shown), its stdout if it succeeds.
